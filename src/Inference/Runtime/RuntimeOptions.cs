@@ -1,0 +1,17 @@
+namespace EdgeSplit.Inference.Runtime;
+
+/// <summary>ONNX Runtime settings for the segment sessions.</summary>
+public sealed record RuntimeOptions
+{
+    /// <summary>Intra-op threads per session; 0 (default) lets ONNX Runtime choose (one per physical core).</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// Whether idle ORT worker threads spin. Default true (lowest latency for one caller at a time);
+    /// an edge serving many concurrent calls should turn it off.
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
+    /// <summary>Maximum tokens per text before truncation. Default 256.</summary>
+    public int MaxTokens { get; init; } = Text.WordPieceTokenizer.DefaultMaxTokens;
+}
