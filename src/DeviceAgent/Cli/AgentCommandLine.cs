@@ -1,0 +1,36 @@
+using System.CommandLine;
+using EdgeSplit.Inference.Models;
+using EdgeSplit.Inference.Partitioning;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeSplit.DeviceAgent.Cli;
+
+/// <summary>The device agent's command line: one place that maps failures to one-line errors and exit codes.</summary>
+internal static class AgentCommandLine
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("EdgeSplit device agent: split-inference embeddings on the device, the edge, or both.");
+        root.Subcommands.Add(EmbedCommand.Create(output));
+        root.Subcommands.Add(PartitionCommand.Create(output));
+        var parse = root.Parse(args);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (Describe(ex) is { } message)
+        {
+            await error.WriteLineAsync($"error: {message}");
+            return ex is CliException or ArgumentException ? 2 : 1;
+        }
+    }
+
+    private static string? Describe(Exception ex) => ex switch
+    {
+        CliException or ModelLoadException or PartitionException or ArgumentException => ex.Message,
+        OnnxRuntimeException => $"ONNX Runtime: {ex.Message}",
+        IOException or UnauthorizedAccessException => ex.Message,
+        OperationCanceledException => "cancelled.",
+        _ => null,
+    };
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace EdgeSplit.DeviceAgent.Cli;
+
+/// <summary>The <c>--split</c> value: all local, automatic, or a fixed cut K (stages [0,K) on the device).</summary>
+internal readonly record struct SplitChoice(SplitMode Mode, int Cut)
+{
+    public static SplitChoice Parse(string value)
+    {
+        if (string.Equals(value, "local", StringComparison.OrdinalIgnoreCase))
+        {
+            return new SplitChoice(SplitMode.Local, -1);
+        }
+
+        if (string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return new SplitChoice(SplitMode.Auto, -1);
+        }
+
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var cut))
+        {
+            return new SplitChoice(SplitMode.Fixed, cut);
+        }
+
+        throw new CliException($"--split must be 'local', 'auto' or a stage number, not '{value}'.");
+    }
+}
+
+/// <summary>How the cut is chosen.</summary>
+internal enum SplitMode
+{
+    Local,
+    Auto,
+    Fixed,
+}
