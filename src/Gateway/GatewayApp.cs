@@ -1,3 +1,4 @@
+using EdgeSplit.Gateway.Edge;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace EdgeSplit.Gateway;
@@ -8,8 +9,11 @@ public static class GatewayApp
     /// <summary>Configuration key of the role.</summary>
     public const string RoleKey = "EdgeSplit:Role";
 
-    /// <summary>Creates the application; <paramref name="configure"/> runs before the role's services are added.</summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Creates the application; <paramref name="configure"/> runs before the role's services are added and
+    /// <paramref name="configureEdge"/> after the edge role's (tests and benchmarks hand in a loaded model there).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, Action<EdgeNodeBuilder>? configureEdge = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
@@ -24,7 +28,8 @@ public static class GatewayApp
         switch (role)
         {
             case GatewayRole.Edge:
-                builder.Services.AddEdgeNode(builder.Configuration);
+                var edge = builder.Services.AddEdgeNode(builder.Configuration);
+                configureEdge?.Invoke(edge);
                 break;
             default:
                 throw new InvalidOperationException($"{RoleKey} '{role}' is not available in this build; use 'Edge'.");

@@ -15,6 +15,12 @@ public static class ActivationCodec
     /// <summary>Largest int8 magnitude used; -128 is never produced so the code is symmetric.</summary>
     private const float I8Max = 127f;
 
+    /// <summary>
+    /// An int8 element further than this many RMS from zero is an outlier and travels exactly: BERT-style
+    /// hidden states have a few such channels, and without the escape they alone set every token's scale.
+    /// </summary>
+    public const float OutlierRmsMultiple = 6f;
+
     /// <summary>Bytes per element of <paramref name="encoding"/>.</summary>
     public static int BytesPerElement(Encoding encoding) => encoding switch
     {
@@ -45,6 +51,11 @@ public static class ActivationCodec
             throw new ArgumentException($"value {index} is {values[index]}: activations must be finite.", nameof(values));
         }
 
+        if (elements > int.MaxValue)
+        {
+            throw new ArgumentException($"[{batch}, {sequence}, {hidden}] is too large for one tensor.", nameof(values));
+        }
+
         var tensor = new Tensor { Encoding = encoding };
         tensor.Shape.Add(batch);
         tensor.Shape.Add(sequence);
@@ -59,7 +70,7 @@ public static class ActivationCodec
                 WriteF16(values, bytes);
                 break;
             default:
-                tensor.Scales.AddRange(WriteI8(values, hidden, bytes));
+                tensor.Scales.AddRange(WriteI8(values, hidden, bytes, tensor));
                 break;
         }
 
@@ -115,6 +126,30 @@ public static class ActivationCodec
                 : $"{Name(tensor.Encoding)} activation carries {tensor.Scales.Count} scales; only ENCODING_I8 uses scales.");
         }
 
+        if (tensor.OutlierIndex.Count != tensor.OutlierValue.Count)
+        {
+            throw new ActivationFormatException($"activation has {tensor.OutlierIndex.Count} outlier indices but {tensor.OutlierValue.Count} outlier values.");
+        }
+
+        if (tensor.OutlierIndex.Count > 0 && tensor.Encoding != Encoding.I8)
+        {
+            throw new ActivationFormatException($"{Name(tensor.Encoding)} activation carries outliers; only ENCODING_I8 uses them.");
+        }
+
+        var elements = b * s * h;
+        var previous = -1L;
+        for (var i = 0; i < tensor.OutlierIndex.Count; i++)
+        {
+            var index = tensor.OutlierIndex[i];
+            if (index <= previous || index >= elements)
+            {
+                throw new ActivationFormatException(
+                    $"outlier_index[{i}] is {index}; indices must be strictly increasing and below {elements} (the element count).");
+            }
+
+            previous = index;
+        }
+
         return ((int)b, (int)s);
     }
 
@@ -144,6 +179,11 @@ public static class ActivationCodec
                 break;
             case Encoding.I8:
                 ReadI8(source, tensor.Scales, hidden, destination);
+                for (var i = 0; i < tensor.OutlierIndex.Count; i++)
+                {
+                    destination[tensor.OutlierIndex[i]] = tensor.OutlierValue[i];
+                }
+
                 break;
             default:
                 throw new ActivationFormatException($"unknown encoding {(int)tensor.Encoding}.");
@@ -265,17 +305,33 @@ public static class ActivationCodec
         }
     }
 
-    private static float[] WriteI8(ReadOnlySpan<float> values, int hidden, Span<byte> bytes)
+    private static float[] WriteI8(ReadOnlySpan<float> values, int hidden, Span<byte> bytes, Tensor tensor)
     {
         var tokens = values.Length / hidden;
         var scales = new float[tokens];
         for (var t = 0; t < tokens; t++)
         {
             var row = values.Slice(t * hidden, hidden);
-            var max = 0f;
+            var squares = 0.0;
             foreach (var v in row)
             {
-                max = MathF.Max(max, MathF.Abs(v));
+                squares += (double)v * v;
+            }
+
+            var limit = OutlierRmsMultiple * (float)Math.Sqrt(squares / hidden);
+            var max = 0f;
+            for (var i = 0; i < hidden; i++)
+            {
+                var magnitude = MathF.Abs(row[i]);
+                if (magnitude > limit)
+                {
+                    tensor.OutlierIndex.Add((t * hidden) + i);
+                    tensor.OutlierValue.Add(row[i]);
+                }
+                else
+                {
+                    max = MathF.Max(max, magnitude);
+                }
             }
 
             var scale = max / I8Max;
@@ -284,7 +340,8 @@ public static class ActivationCodec
             var target = bytes.Slice(t * hidden, hidden);
             for (var i = 0; i < hidden; i++)
             {
-                target[i] = (byte)(sbyte)Math.Clamp(MathF.Round(row[i] * inverse), -I8Max, I8Max);
+                // Outliers (beyond the limit) clamp here and are overwritten by their exact value on decode.
+                target[i] = MathF.Abs(row[i]) > limit ? (byte)0 : (byte)(sbyte)Math.Clamp(MathF.Round(row[i] * inverse), -I8Max, I8Max);
             }
         }
 

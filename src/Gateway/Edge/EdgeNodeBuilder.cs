@@ -1,4 +1,5 @@
 using EdgeSplit.Inference.Runtime;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EdgeSplit.Gateway.Edge;
 
@@ -21,7 +22,7 @@ public sealed class EdgeNodeBuilder
     public EdgeNodeBuilder UseModel(SplitModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Services.AddSingleton(new ModelFactory(_ => model, OwnsModel: false));
+        Services.Replace(ServiceDescriptor.Singleton(new ModelFactory(_ => model, OwnsModel: false)));
         return this;
     }
 }

@@ -51,11 +51,11 @@ public sealed class ActivationCodecTests
     public void Decode_I8_ErrorWithinHalfAStepPerToken()
     {
         var values = RandomValues(2 * 6 * Hidden, seed: 4);
-        values[5] = 40f; // one outlier only coarsens its own token's scale
 
         var tensor = ActivationCodec.Encode(values, 2, 6, Hidden, Encoding.I8);
         var decoded = ActivationCodec.Decode(tensor, Hidden, 8, 64);
 
+        Assert.Empty(tensor.OutlierIndex); // uniform values have no outliers
         for (var t = 0; t < 12; t++)
         {
             var scale = tensor.Scales[t];
@@ -66,6 +66,50 @@ public sealed class ActivationCodecTests
                 Assert.True(MathF.Abs(values[i] - decoded[i]) <= (scale / 2) + 1e-6f, $"element {i}: {values[i]} vs {decoded[i]}");
             }
         }
+    }
+
+    [Fact]
+    public void Encode_I8WithOutlierChannel_OutlierExactAndScaleFromTheRest()
+    {
+        var values = RandomValues(2 * Hidden, seed: 7);
+        values[5] = 90f;
+        values[Hidden + 17] = -75f;
+
+        var tensor = ActivationCodec.Encode(values, 1, 2, Hidden, Encoding.I8);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 1, 2);
+
+        Assert.Equal([5, Hidden + 17], tensor.OutlierIndex);
+        Assert.Equal(90f, decoded[5]);
+        Assert.Equal(-75f, decoded[Hidden + 17]);
+        Assert.True(tensor.Scales[0] < 4.01f / 127f, $"scale {tensor.Scales[0]} must ignore the outlier");
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.True(MathF.Abs(values[i] - decoded[i]) <= (tensor.Scales[i / Hidden] / 2) + 1e-6f, $"element {i}");
+        }
+    }
+
+    [Fact]
+    public void ValidateShape_OutlierIndexOutOfRange_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 8), 1, 1, Hidden, Encoding.I8);
+        tensor.OutlierIndex.Add(Hidden);
+        tensor.OutlierValue.Add(1f);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+
+        Assert.Contains("outlier_index[0]", ex.Message);
+    }
+
+    [Fact]
+    public void Decode_NaNOutlierValue_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 9), 1, 1, Hidden, Encoding.I8);
+        tensor.OutlierIndex.Add(3);
+        tensor.OutlierValue.Add(float.NaN);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 1));
+
+        Assert.Contains("element 3", ex.Message);
     }
 
     [Fact]
