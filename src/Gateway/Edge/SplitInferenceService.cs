@@ -32,13 +32,22 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline) : SplitI
     {
         using var writeGate = new SemaphoreSlim(1, 1);
         var outstanding = new List<Task>();
-        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        try
         {
-            outstanding.Add(AnswerAsync(request, responseStream, writeGate, context));
-            if (outstanding.Count > 256)
+            await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
             {
-                outstanding.RemoveAll(t => t.IsCompleted);
+                outstanding.Add(AnswerAsync(request, responseStream, writeGate, context));
+                if (outstanding.Count > 256)
+                {
+                    outstanding.RemoveAll(t => t.IsCompleted);
+                }
             }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            // The device reset or dropped the stream: a normal end for a phone, not a server error.
+            await Task.WhenAll(outstanding);
+            return;
         }
 
         // The device closed its side: finish everything it asked for before ending the call.
