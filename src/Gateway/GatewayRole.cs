@@ -6,6 +6,6 @@ public enum GatewayRole
     /// <summary>Finishes split inference: admission, micro-batching, the model's tail stages (default).</summary>
     Edge,
 
-    /// <summary>Front door across edge nodes (not in this build yet).</summary>
+    /// <summary>YARP front door across edge nodes (<c>EdgeSplit:Router:Edges</c>).</summary>
     Router,
 }

@@ -21,6 +21,7 @@ public static class EdgeNodeServiceCollectionExtensions
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton(sp => new LoadTracker(sp.GetRequiredService<IOptions<EdgeNodeOptions>>().Value.EwmaAlpha));
+        services.TryAddSingleton<EdgeSplit.Gateway.Observability.EdgeMetrics>();
         services.AddSingleton<MicroBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<MicroBatcher>());
         services.AddSingleton<InferencePipeline>();

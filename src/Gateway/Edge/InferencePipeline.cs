@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
+using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Inference.Partitioning;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -16,11 +18,39 @@ internal sealed class InferencePipeline(
     LoadTracker load,
     IOptions<EdgeNodeOptions> options,
     TimeProvider time,
-    ILogger<InferencePipeline> logger)
+    ILogger<InferencePipeline> logger,
+    EdgeMetrics metrics)
 {
+    private static readonly ActivitySource Source = new(TelemetryServiceCollectionExtensions.EdgeActivitySource);
     private readonly EdgeNodeOptions _options = options.Value;
 
     public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    {
+        // On a stream many requests share one HTTP request, so the device's per-request context travels in the message.
+        var parent = ActivityContext.TryParse(request.Traceparent, null, out var context) ? context : Activity.Current?.Context ?? default;
+        using var activity = Source.StartActivity("edgesplit.edge.infer", ActivityKind.Server, parent);
+        activity?.SetTag("edgesplit.request_id", request.RequestId);
+        activity?.SetTag("edgesplit.start_stage", request.StartStage);
+        var (reply, error) = await RunCoreAsync(request, callDeadline, requireId, cancellation).ConfigureAwait(false);
+        if (error is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
+            if (error.Code is StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
+            {
+                metrics.Invalid(error.Code == StatusCode.InvalidArgument ? "invalid_argument" : "failed_precondition");
+            }
+        }
+        else
+        {
+            var t = reply!.Timings;
+            activity?.SetTag("edgesplit.batch_rows", t.BatchRows);
+            metrics.Completed(request.StartStage, EncodingName(request), t.TotalMs / 1000, t.QueueMs / 1000, t.ComputeMs / 1000);
+        }
+
+        return (reply, error);
+    }
+
+    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DateTime callDeadline, bool requireId, CancellationToken cancellation)
     {
         var arrival = time.GetTimestamp();
         var model = host.Model;
@@ -147,6 +177,16 @@ internal sealed class InferencePipeline(
 
         return budget <= TimeSpan.Zero ? arrival : arrival + (long)(budget.TotalSeconds * time.TimestampFrequency);
     }
+
+    private static string EncodingName(InferRequest request) => request.StartStage == 0 || request.Activation is null
+        ? "token_ids"
+        : request.Activation.Encoding switch
+        {
+            Encoding.F32 => "f32",
+            Encoding.F16 => "f16",
+            Encoding.I8 => "i8",
+            _ => "unknown",
+        };
 
     private static string KindName(StageKind kind) => kind switch
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 using Grpc.Core;
@@ -22,6 +23,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly LoadTracker _load;
     private readonly ILogger<MicroBatcher> _logger;
+    private readonly EdgeMetrics _metrics;
     private readonly Channel<WorkItem> _incoming = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = false });
     private readonly SemaphoreSlim _formGate = new(1, 1);
     private readonly List<WorkItem> _pending = [];
@@ -33,8 +35,10 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
     private int _computingBatches;
     private volatile bool _accepting = true;
 
-    public MicroBatcher(ModelHost host, IOptions<EdgeNodeOptions> options, TimeProvider time, LoadTracker load, IHostApplicationLifetime lifetime, ILogger<MicroBatcher> logger)
+    public MicroBatcher(ModelHost host, IOptions<EdgeNodeOptions> options, TimeProvider time, LoadTracker load, IHostApplicationLifetime lifetime, ILogger<MicroBatcher> logger, EdgeMetrics metrics)
     {
+        _metrics = metrics;
+        metrics.Observe(() => QueueDepth, () => InFlight);
         _host = host;
         _options = options.Value;
         _time = time;
@@ -66,6 +70,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         {
             Interlocked.Decrement(ref _queued);
             _load.RecordRejected();
+            _metrics.Rejected();
             var retry = RetryAfterMs(depth - 1);
             EdgeLog.QueueFull(_logger, depth - 1, retry);
             return new EdgeError(StatusCode.ResourceExhausted, $"the node's queue is full ({_options.MaxQueue} requests waiting); retry after {retry} ms.", retry);
@@ -224,6 +229,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
                 var queued = _time.GetElapsedTime(item.ArrivalTimestamp, now).TotalMilliseconds;
                 error = new EdgeError(StatusCode.DeadlineExceeded, $"the request's deadline passed after {queued:F1} ms in the queue; it was not computed.");
                 _load.RecordExpired();
+                _metrics.Expired();
                 EdgeLog.DeadlineDropped(_logger, queued);
             }
 
@@ -308,6 +314,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
             }
 
             _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, queueSum / batch.Count);
+            _metrics.Batch(rows, stage);
             EdgeLog.BatchComputed(_logger, batch.Count, rows, sequence, stage, computeMs);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -65,6 +65,7 @@ internal sealed class ModelHost(
             var clock = Stopwatch.StartNew();
             EdgeLog.ModelLoading(logger, string.IsNullOrWhiteSpace(options.Value.ModelPath) ? "bundled all-MiniLM-L6-v2" : options.Value.ModelPath);
             var model = factory.Create(options.Value);
+            model.WarmUp();
             Volatile.Write(ref _model, model);
             EdgeLog.ModelLoaded(logger, model.Manifest.ModelId, model.ModelHash, model.StageCount, clock.Elapsed.TotalMilliseconds, model.LoadReport.CacheHit);
             _loaded.TrySetResult(model);
