@@ -13,14 +13,26 @@ namespace EdgeSplit.DeviceAgent.Edge;
 /// </summary>
 public sealed class GrpcEdgeTransport : IEdgeTransport
 {
+    /// <summary>
+    /// Header carrying the router's session-affinity key: echoed on every call so a device stays on one
+    /// healthy edge; when that edge fails the router picks another and hands out a new key.
+    /// </summary>
+    public const string AffinityHeader = "x-edgesplit-affinity";
+
+    /// <summary>Header naming the device (for per-device limits and logs on the edge).</summary>
+    public const string DeviceIdHeader = "x-device-id";
+
     private readonly GrpcChannel _channel;
     private readonly SplitInference.SplitInferenceClient _client;
+    private readonly string? _deviceId;
     private EdgeInfo? _info;
+    private volatile string? _affinity;
 
     /// <summary>Connects lazily to <paramref name="address"/> (http:// uses h2c).</summary>
-    public GrpcEdgeTransport(Uri address, int maxMessageBytes = 64 * 1024 * 1024)
+    public GrpcEdgeTransport(Uri address, int maxMessageBytes = 64 * 1024 * 1024, string? deviceId = null)
     {
         ArgumentNullException.ThrowIfNull(address);
+        _deviceId = deviceId;
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = maxMessageBytes, MaxSendMessageSize = maxMessageBytes });
         _client = new SplitInference.SplitInferenceClient(_channel);
     }
@@ -30,7 +42,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     {
         try
         {
-            var manifest = await _client.GetManifestAsync(new ManifestRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var manifest = await _client.GetManifestAsync(new ManifestRequest(), Headers(), cancellationToken: cancellationToken).ConfigureAwait(false);
             var info = new EdgeInfo(
                 manifest.ModelId,
                 manifest.ModelHash,
@@ -56,11 +68,25 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         ArgumentNullException.ThrowIfNull(request);
         var info = _info ?? await GetManifestAsync(cancellationToken).ConfigureAwait(false);
         var message = ToWire(request, info);
+
+        // Streams multiplex many requests per HTTP request, so the span context also rides in the message.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            message.Traceparent = current.Id;
+        }
+
         var bytes = message.CalculateSize();
         DateTime? deadline = request.Deadline is { } d ? DateTime.UtcNow + d : null;
         try
         {
-            var reply = await _client.InferAsync(message, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var call = _client.InferAsync(message, Headers(), deadline, cancellationToken);
+            var headers = await call.ResponseHeadersAsync.ConfigureAwait(false);
+            if (headers.GetValue(AffinityHeader) is { Length: > 0 } key)
+            {
+                _affinity = key;
+            }
+
+            var reply = await call.ResponseAsync.ConfigureAwait(false);
             return new EdgeAnswer(
                 reply.RequestId,
                 [.. reply.Embeddings.Select(e => e.Values.ToArray())],
@@ -81,6 +107,30 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     {
         _channel.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The affinity key the router last handed out, if any.</summary>
+    public string? AffinityKey => _affinity;
+
+    private Metadata? Headers()
+    {
+        if (_affinity is null && _deviceId is null)
+        {
+            return null;
+        }
+
+        var headers = new Metadata();
+        if (_deviceId is not null)
+        {
+            headers.Add(DeviceIdHeader, _deviceId);
+        }
+
+        if (_affinity is { } key)
+        {
+            headers.Add(AffinityHeader, key);
+        }
+
+        return headers;
     }
 
     /// <summary>Builds the wire request: token ids for start stage 0, else the encoded activation.</summary>

@@ -111,6 +111,38 @@ public sealed class RouterTests
     }
 
     [Fact]
+    public async Task Transport_ThroughRouter_KeepsTheDeviceOnOneEdgeAndMovesItWhenThatEdgeDies()
+    {
+        var a = await EdgeNode.StartAsync();
+        var b = await EdgeNode.StartAsync();
+        await using var router = await EdgeRouter.StartAsync([a.Address, b.Address]);
+        await router.WaitForHealthyAsync(2);
+        await using var transport = new EdgeSplit.DeviceAgent.Edge.GrpcEdgeTransport(router.Address, deviceId: "phone-1");
+        var model = Requests.Model;
+        var tokens = model.Tokenize([Requests.Texts[2]]);
+        var request = new EdgeSplit.DeviceAgent.Edge.EdgeRequest("x", 3, null, model.RunHead(tokens, 3), EdgeSplit.DeviceAgent.Edge.WireEncoding.F16);
+        for (var i = 0; i < 10; i++)
+        {
+            await transport.InferAsync(request, CancellationToken.None).WaitAsync(EdgeNode.Timeout);
+        }
+
+        var (home, other) = a.Load.Computed == 10 ? (a, b) : (b, a);
+        Assert.Equal(10, home.Load.Computed);
+        Assert.Equal(0, other.Load.Computed);
+        Assert.NotNull(transport.AffinityKey);
+
+        await home.DisposeAsync();
+        await router.WaitForHealthyAsync(1);
+        for (var i = 0; i < 5; i++)
+        {
+            await transport.InferAsync(request, CancellationToken.None).WaitAsync(EdgeNode.Timeout);
+        }
+
+        Assert.Equal(5, other.Load.Computed);
+        await other.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Router_ManifestThroughRouter_ReportsTheEdgesModel()
     {
         await using var edge = await EdgeNode.StartAsync();
