@@ -63,7 +63,12 @@ public sealed class ComposeStackTests
             var fleet = Assert.Single(await compose.ContainersAsync("fleet"));
             await Task.Delay(TimeSpan.FromSeconds(fleetSeconds / 3.0));
 
-            Assert.Equal("true", await compose.InspectAsync(fleet, "{{.State.Running}}"));
+            if (await compose.InspectAsync(fleet, "{{.State.Running}}") != "true")
+            {
+                Assert.Fail($"the fleet ended before the outage (exit {await compose.InspectAsync(fleet, "{{.State.ExitCode}}")}):\n" +
+                            Tail(await compose.DockerAsync(Step, "logs", "--tail", "40", fleet)));
+            }
+
             Log($"stopping edge {edges[0][..12]} mid-run");
             await compose.DockerAsync(Step, "stop", "-t", "2", edges[0]);
 
