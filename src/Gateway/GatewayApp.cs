@@ -1,4 +1,6 @@
+using System.Net;
 using EdgeSplit.Gateway.Edge;
+using EdgeSplit.Gateway.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace EdgeSplit.Gateway;
@@ -21,18 +23,38 @@ public static class GatewayApp
         // Content root = the application directory, so appsettings.json is found whatever the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        if (builder.Configuration["Kestrel:EndpointDefaults:Protocols"] is null)
+        var role = ReadRole(builder.Configuration);
+        var auth = new AuthOptions();
+        if (role == GatewayRole.Edge)
         {
-            // gRPC over cleartext needs HTTP/2 with prior knowledge; Http1AndHttp2 on h2c would make
-            // Kestrel expect HTTP/1.1 and break gRPC clients. Plain curl: --http2-prior-knowledge.
-            // The optional HTTP/1.1 port serves the same health and metrics endpoints to scrapers and probes
-            // that cannot speak h2c (Prometheus, docker HEALTHCHECK with plain curl).
-            var http1Port = builder.Configuration.GetValue<int>(Http1PortKey);
-            builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e =>
-                e.Protocols = http1Port > 0 && e.IPEndPoint?.Port == http1Port ? HttpProtocols.Http1 : HttpProtocols.Http2));
+            auth = builder.Services.AddEdgeSplitAuth(builder.Configuration);
         }
 
-        var role = ReadRole(builder.Configuration);
+        // gRPC over cleartext needs HTTP/2 with prior knowledge; Http1AndHttp2 on h2c would make
+        // Kestrel expect HTTP/1.1 and break gRPC clients. Plain curl: --http2-prior-knowledge.
+        // The optional HTTP/1.1 port serves the same health and metrics endpoints to scrapers and probes
+        // that cannot speak h2c (Prometheus, docker HEALTHCHECK with plain curl). TLS endpoints negotiate h2 by ALPN.
+        var setProtocols = builder.Configuration["Kestrel:EndpointDefaults:Protocols"] is null;
+        var http1Port = builder.Configuration.GetValue<int>(Http1PortKey);
+        var guardOpen = role == GatewayRole.Edge && !auth.Enabled && !auth.AllowAnonymous;
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e =>
+        {
+            // Runs for every endpoint before it is bound (--urls, ASPNETCORE_URLS, Kestrel:Endpoints), so an open
+            // edge never listens beyond loopback, not even for a moment.
+            if (guardOpen && e.IPEndPoint is { } ip && !IPAddress.IsLoopback(ip.Address))
+            {
+                throw new InvalidOperationException(
+                    $"The edge would listen on {ip} without device authentication. Set EdgeSplit:Auth:SigningKey or " +
+                    "EdgeSplit:Auth:SigningKeyFile (make a key with: EdgeSplit.Gateway token keygen), or set " +
+                    "EdgeSplit:Auth:AllowAnonymous=true to serve anyone on purpose. Without a key the edge runs open only on loopback.");
+            }
+
+            if (setProtocols)
+            {
+                e.Protocols = http1Port > 0 && e.IPEndPoint?.Port == http1Port ? HttpProtocols.Http1 : HttpProtocols.Http2;
+            }
+        }));
+
         builder.Services.AddEdgeSplitTelemetry($"edgesplit-{role.ToString().ToLowerInvariant()}", builder.Configuration);
         switch (role)
         {
@@ -54,10 +76,27 @@ public static class GatewayApp
         }
         else
         {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeSplit.Gateway.Security");
+            if (auth.Enabled)
+            {
+                SecurityLog.AuthOn(logger, auth.Issuer, auth.Audience);
+                app.UseAuthentication();
+                app.UseAuthorization();
+            }
+            else
+            {
+                SecurityLog.AuthOff(logger);
+            }
+
             app.MapEdgeNode();
         }
 
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (auth.Enabled && !auth.AnonymousMetrics)
+        {
+            metrics.RequireAuthorization(AuthServiceCollectionExtensions.DevicePolicy);
+        }
+
         return app;
     }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
 using Grpc.Core;
@@ -25,15 +27,33 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     private readonly GrpcChannel _channel;
     private readonly SplitInference.SplitInferenceClient _client;
     private readonly string? _deviceId;
+    private readonly string? _authorization;
     private EdgeInfo? _info;
     private volatile string? _affinity;
 
-    /// <summary>Connects lazily to <paramref name="address"/> (http:// uses h2c).</summary>
-    public GrpcEdgeTransport(Uri address, int maxMessageBytes = 64 * 1024 * 1024, string? deviceId = null)
+    /// <summary>
+    /// Connects lazily to <paramref name="address"/> (http:// uses h2c, https:// TLS). The bearer token defaults to
+    /// the environment (<see cref="DeviceCredentials.TokenVariable"/>) and the trusted CA to
+    /// <see cref="DeviceCredentials.TrustedCaVariable"/> (else the system store).
+    /// </summary>
+    public GrpcEdgeTransport(Uri address, int maxMessageBytes = 64 * 1024 * 1024, string? deviceId = null, string? bearerToken = null, string? trustedCaFile = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         _deviceId = deviceId;
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = maxMessageBytes, MaxSendMessageSize = maxMessageBytes });
+        var token = bearerToken ?? DeviceCredentials.TokenFromEnvironment();
+        _authorization = token is null ? null : "Bearer " + token;
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = maxMessageBytes, MaxSendMessageSize = maxMessageBytes };
+        if ((trustedCaFile ?? DeviceCredentials.TrustedCaFromEnvironment()) is { } ca && address.Scheme == Uri.UriSchemeHttps)
+        {
+            options.HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TrustOnly(ca) },
+            };
+            options.DisposeHttpClient = true;
+        }
+
+        _channel = GrpcChannel.ForAddress(address, options);
         _client = new SplitInference.SplitInferenceClient(_channel);
     }
 
@@ -114,12 +134,17 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
 
     private Metadata? Headers()
     {
-        if (_affinity is null && _deviceId is null)
+        if (_affinity is null && _deviceId is null && _authorization is null)
         {
             return null;
         }
 
         var headers = new Metadata();
+        if (_authorization is not null)
+        {
+            headers.Add("authorization", _authorization);
+        }
+
         if (_deviceId is not null)
         {
             headers.Add(DeviceIdHeader, _deviceId);
@@ -131,6 +156,34 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         }
 
         return headers;
+    }
+
+    private static RemoteCertificateValidationCallback TrustOnly(string caFile)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(caFile);
+        return (_, certificate, chain, errors) =>
+        {
+            if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+            {
+                return false;
+            }
+
+            using var custom = new X509Chain();
+            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            custom.ChainPolicy.CustomTrustStore.AddRange(roots);
+            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            if (chain is not null)
+            {
+                foreach (var element in chain.ChainElements)
+                {
+                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+                }
+            }
+
+            using var leaf = new X509Certificate2(certificate);
+            return custom.Build(leaf);
+        };
     }
 
     /// <summary>Builds the wire request: token ids for start stage 0, else the encoded activation.</summary>

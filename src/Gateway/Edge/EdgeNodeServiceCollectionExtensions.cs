@@ -1,4 +1,5 @@
 using EdgeSplit.Gateway.Edge;
+using EdgeSplit.Gateway.Fairness;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the edge role of the gateway.</summary>
 public static class EdgeNodeServiceCollectionExtensions
 {
-    /// <summary>Adds the split-inference gRPC service, admission and micro-batching, model host and health checks.</summary>
+    /// <summary>Adds the split-inference gRPC service, per-device limits, admission and micro-batching, model host and health checks.</summary>
     public static EdgeNodeBuilder AddEdgeNode(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -24,6 +25,11 @@ public static class EdgeNodeServiceCollectionExtensions
         services.TryAddSingleton<EdgeSplit.Gateway.Observability.EdgeMetrics>();
         services.AddSingleton<MicroBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<MicroBatcher>());
+        services.AddOptions<LimitsOptions>()
+            .Bind(configuration.GetSection(LimitsOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
+        services.AddSingleton<DeviceLimiter>();
         services.AddSingleton<InferencePipeline>();
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>()

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
+using EdgeSplit.Gateway.Fairness;
 using EdgeSplit.Gateway.Observability;
+using EdgeSplit.Gateway.Security;
 using EdgeSplit.Inference.Partitioning;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -9,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeSplit.Gateway.Edge;
 
 /// <summary>
-/// One request as a straight line: decode and validate → admit → micro-batch → reply. Errors come back as
+/// One request as a straight line: device limits → decode and validate → admit → micro-batch → reply. Errors come back as
 /// values (not exceptions) so the unary call can turn them into a status and the stream into an ErrorReply.
 /// </summary>
 internal sealed class InferencePipeline(
@@ -19,19 +21,20 @@ internal sealed class InferencePipeline(
     IOptions<EdgeNodeOptions> options,
     TimeProvider time,
     ILogger<InferencePipeline> logger,
-    EdgeMetrics metrics)
+    EdgeMetrics metrics,
+    DeviceLimiter limiter)
 {
     private static readonly ActivitySource Source = new(TelemetryServiceCollectionExtensions.EdgeActivitySource);
     private readonly EdgeNodeOptions _options = options.Value;
 
-    public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation)
     {
         // On a stream many requests share one HTTP request, so the device's per-request context travels in the message.
         var parent = ActivityContext.TryParse(request.Traceparent, null, out var context) ? context : Activity.Current?.Context ?? default;
         using var activity = Source.StartActivity("edgesplit.edge.infer", ActivityKind.Server, parent);
         activity?.SetTag("edgesplit.request_id", request.RequestId);
         activity?.SetTag("edgesplit.start_stage", request.StartStage);
-        var (reply, error) = await RunCoreAsync(request, callDeadline, requireId, cancellation).ConfigureAwait(false);
+        var (reply, error) = await RunCoreAsync(request, device, callDeadline, requireId, cancellation).ConfigureAwait(false);
         if (error is not null)
         {
             activity?.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
@@ -50,7 +53,7 @@ internal sealed class InferencePipeline(
         return (reply, error);
     }
 
-    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation)
     {
         var arrival = time.GetTimestamp();
         var model = host.Model;
@@ -59,6 +62,21 @@ internal sealed class InferencePipeline(
             return Refuse(request, new EdgeError(StatusCode.Unavailable, "the model is still loading; retry shortly (see /readyz)."));
         }
 
+        // Per message, before any decoding: one stream carries many requests, and a refusal must cost nothing.
+        var (lease, limited) = limiter.AcquireRequest(device, batcher.RetryAfterMs(batcher.QueueDepth));
+        if (limited is not null)
+        {
+            return Refuse(request, limited);
+        }
+
+        using (lease)
+        {
+            return await DecodeAndRunAsync(request, model, arrival, callDeadline, requireId, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(InferReply? Reply, EdgeError? Error)> DecodeAndRunAsync(InferRequest request, EdgeSplit.Inference.Runtime.SplitModel model, long arrival, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    {
         var deadline = DeadlineTimestamp(arrival, request.DeadlineMs, callDeadline);
         var error = RequestDecoder.Decode(request, model, _options, requireId, arrival, deadline, cancellation, out var item);
         if (error is not null)

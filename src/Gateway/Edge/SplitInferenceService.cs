@@ -1,10 +1,12 @@
 using EdgeSplit.Contracts.V1;
+using EdgeSplit.Gateway.Fairness;
+using EdgeSplit.Gateway.Security;
 using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Edge;
 
 /// <summary>The <c>edgesplit.v1.SplitInference</c> gRPC service.</summary>
-internal sealed class SplitInferenceService(InferencePipeline pipeline) : SplitInference.SplitInferenceBase
+internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLimiter limiter, MicroBatcher batcher) : SplitInference.SplitInferenceBase
 {
     /// <summary>Trailer (and ErrorReply field) telling a refused client when to come back.</summary>
     public const string RetryAfterTrailer = "retry-after-ms";
@@ -13,7 +15,9 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline) : SplitI
 
     public override async Task<InferReply> Infer(InferRequest request, ServerCallContext context)
     {
-        var (reply, error) = await pipeline.RunAsync(request, context.Deadline, requireId: false, context.CancellationToken);
+        var device = DeviceIdentity.From(context.GetHttpContext());
+        using var call = limiter.AcquireCall(device, stream: false, RetryAfterMs());
+        var (reply, error) = await pipeline.RunAsync(request, device, context.Deadline, requireId: false, context.CancellationToken);
         if (error is null)
         {
             return reply!;
@@ -30,13 +34,15 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline) : SplitI
 
     public override async Task InferStream(IAsyncStreamReader<InferRequest> requestStream, IServerStreamWriter<StreamReply> responseStream, ServerCallContext context)
     {
+        var device = DeviceIdentity.From(context.GetHttpContext());
+        using var call = limiter.AcquireCall(device, stream: true, RetryAfterMs());
         using var writeGate = new SemaphoreSlim(1, 1);
         var outstanding = new List<Task>();
         try
         {
             await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
             {
-                outstanding.Add(AnswerAsync(request, responseStream, writeGate, context));
+                outstanding.Add(AnswerAsync(request, device, responseStream, writeGate, context));
                 if (outstanding.Count > 256)
                 {
                     outstanding.RemoveAll(t => t.IsCompleted);
@@ -54,9 +60,11 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline) : SplitI
         await Task.WhenAll(outstanding);
     }
 
-    private async Task AnswerAsync(InferRequest request, IServerStreamWriter<StreamReply> stream, SemaphoreSlim writeGate, ServerCallContext context)
+    private int RetryAfterMs() => batcher.RetryAfterMs(batcher.QueueDepth);
+
+    private async Task AnswerAsync(InferRequest request, DeviceIdentity device, IServerStreamWriter<StreamReply> stream, SemaphoreSlim writeGate, ServerCallContext context)
     {
-        var (reply, error) = await pipeline.RunAsync(request, context.Deadline, requireId: true, context.CancellationToken);
+        var (reply, error) = await pipeline.RunAsync(request, device, context.Deadline, requireId: true, context.CancellationToken);
         var message = new StreamReply { RequestId = request.RequestId };
         if (error is null)
         {

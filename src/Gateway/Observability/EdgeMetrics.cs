@@ -23,6 +23,7 @@ public sealed class EdgeMetrics : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _expired;
     private readonly Counter<long> _invalid;
+    private readonly Counter<long> _limited;
     private Func<int> _queueDepth = () => 0;
     private Func<int> _inFlight = () => 0;
 
@@ -39,6 +40,7 @@ public sealed class EdgeMetrics : IDisposable
         _rejected = _meter.CreateCounter<long>("edgesplit.edge.rejected", "{request}", "Requests refused because the queue was full");
         _expired = _meter.CreateCounter<long>("edgesplit.edge.expired", "{request}", "Requests dropped because their deadline passed before compute");
         _invalid = _meter.CreateCounter<long>("edgesplit.edge.invalid", "{request}", "Requests refused as malformed or for another model");
+        _limited = _meter.CreateCounter<long>("edgesplit.edge.limited", "{request}", "Requests or calls refused by a per-device or node limit, by limit (never by device: unbounded labels)");
         _meter.CreateObservableGauge("edgesplit.edge.queue.depth", () => _queueDepth(), "{request}", "Requests waiting to be batched");
         _meter.CreateObservableGauge("edgesplit.edge.inflight", () => _inFlight(), "{request}", "Requests admitted and not yet answered");
     }
@@ -64,6 +66,9 @@ public sealed class EdgeMetrics : IDisposable
 
     /// <summary>Counts a request refused for a full queue.</summary>
     public void Rejected() => _rejected.Add(1);
+
+    /// <summary>Counts a request or call refused by a limit (<c>rate</c>, <c>queued</c>, <c>streams</c>, <c>calls</c>).</summary>
+    public void Limited(string limit) => _limited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     /// <summary>Counts a request dropped for its deadline.</summary>
     public void Expired() => _expired.Add(1);

@@ -48,4 +48,10 @@ public sealed class RouterOptions
     /// <summary>Idle time after which a proxied stream is ended, seconds. Default 1800 (YARP's own default, 100 s, would cut idle device streams).</summary>
     [Range(10, 86400)]
     public int ActivityTimeoutSeconds { get; set; } = 1800;
+
+    /// <summary>
+    /// PEM file of the CA that signed the edges' TLS certificates (for https:// edges); default: the system store.
+    /// The edge's host name (or IP) must still match its certificate.
+    /// </summary>
+    public string? TrustedCaFile { get; set; }
 }

@@ -33,6 +33,11 @@ internal sealed class RouterOptionsValidator : IValidateOptions<RouterOptions>
             failures.Add($"EdgeSplit:Router:HealthPath '{options.HealthPath}' must start with '/'.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.TrustedCaFile) && !File.Exists(options.TrustedCaFile))
+        {
+            failures.Add($"EdgeSplit:Router:TrustedCaFile '{options.TrustedCaFile}' does not exist.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

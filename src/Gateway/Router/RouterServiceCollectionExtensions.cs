@@ -22,10 +22,17 @@ public static class RouterServiceCollectionExtensions
         {
             throw new OptionsValidationException(Options.Options.DefaultName, typeof(RouterOptions), validation.Failures);
         }
+
         var proxy = services.AddReverseProxy().LoadFromMemory(RouterProxyConfig.Routes(), RouterProxyConfig.Clusters(options));
         if (options.ResolveDns)
         {
             proxy.AddDnsDestinationResolver(dns => dns.RefreshPeriod = TimeSpan.FromSeconds(Math.Max(1, options.DnsRefreshSeconds)));
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.TrustedCaFile))
+        {
+            var trust = EdgeCertificateTrust.FromPemFile(options.TrustedCaFile);
+            proxy.ConfigureHttpClient((_, handler) => handler.SslOptions.RemoteCertificateValidationCallback = trust.Validate);
         }
 
         return proxy;

@@ -1,0 +1,25 @@
+namespace EdgeSplit.Gateway.Fairness;
+
+/// <summary>Per-device and global limits of the edge (<c>EdgeSplit:Limits</c>), validated at start.</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "EdgeSplit:Limits";
+
+    /// <summary>Tier given to callers without a verified token (open development nodes).</summary>
+    public const string AnonymousTier = "anonymous";
+
+    /// <summary>
+    /// Limits by tier. Defaults: <c>standard</c> 20 requests/s, burst 40, 4 streams, 16 queued; <c>bulk</c> 200/s,
+    /// burst 400, 16 streams, 64 queued; <c>anonymous</c> (no token; only on open development nodes) unlimited.
+    /// </summary>
+    public Dictionary<string, TierLimits> Tiers { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["standard"] = new TierLimits { RequestsPerSecond = 20, Burst = 40, MaxStreams = 4, MaxQueued = 16 },
+        ["bulk"] = new TierLimits { RequestsPerSecond = 200, Burst = 400, MaxStreams = 16, MaxQueued = 64 },
+        [AnonymousTier] = new TierLimits(),
+    };
+
+    /// <summary>Inference calls (unary calls in progress plus open streams) the node holds at once, all devices together (default 4096).</summary>
+    public int MaxConcurrentCalls { get; set; } = 4096;
+}

@@ -1,0 +1,204 @@
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Gateway.Security;
+using EdgeSplit.Gateway.Tests.Edge;
+using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSplit.Gateway.Tests.Security;
+
+public sealed class AuthTests
+{
+    private static InferRequest Valid(string id = "") => Requests.For(["an enrolled phone"], 3, Encoding.F16, id);
+
+    [Fact]
+    public async Task Infer_ValidToken_Computes()
+    {
+        var tokens = new TestTokens();
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings());
+
+        var reply = await node.Client.InferAsync(Valid(), TestTokens.Bearer(tokens.Issue()), SplitInferenceTests.Deadline());
+
+        Assert.Single(reply.Embeddings);
+        Assert.Equal(1, node.Load.Computed);
+    }
+
+    [Fact]
+    public async Task Infer_BadTokens_UnauthenticatedAndNothingComputed()
+    {
+        var tokens = new TestTokens();
+        var other = new TestTokens();
+        var past = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(-2));
+        var expired = new TokenIssuer(new AuthOptions { SigningKey = tokens.Key }, past).Issue("phone-1", DeviceClaims.StandardTier, TimeSpan.FromHours(1)).Token;
+        var wrongAudience = new TokenIssuer(new AuthOptions { SigningKey = tokens.Key, Audience = "someone-else" }).Issue("phone-1", DeviceClaims.StandardTier, TimeSpan.FromHours(1)).Token;
+        var good = tokens.Issue();
+        var tampered = good[..^2] + (good[^2] == 'A' ? "B" : "A") + good[^1];
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings());
+        var cases = new (string Name, Metadata? Headers)[]
+        {
+            ("no token", null),
+            ("empty bearer", new Metadata { { "authorization", "Bearer " } }),
+            ("not a jwt", TestTokens.Bearer("not-a-token")),
+            ("wrong key", TestTokens.Bearer(other.Issue())),
+            ("tampered signature", TestTokens.Bearer(tampered)),
+            ("expired", TestTokens.Bearer(expired)),
+            ("wrong audience", TestTokens.Bearer(wrongAudience)),
+            ("basic scheme", new Metadata { { "authorization", "Basic cGhvbmU6cGFzcw==" } }),
+        };
+
+        foreach (var (name, headers) in cases)
+        {
+            var unary = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Valid(), headers, SplitInferenceTests.Deadline()).ResponseAsync);
+            Assert.True(unary.StatusCode == StatusCode.Unauthenticated, $"{name}: unary {unary.StatusCode}");
+            var manifest = await Assert.ThrowsAsync<RpcException>(() => node.Client.GetManifestAsync(new ManifestRequest(), headers, SplitInferenceTests.Deadline()).ResponseAsync);
+            Assert.True(manifest.StatusCode == StatusCode.Unauthenticated, $"{name}: manifest {manifest.StatusCode}");
+
+            using var stream = node.Client.InferStream(headers, SplitInferenceTests.Deadline());
+            var streamed = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                await stream.RequestStream.WriteAsync(Valid("s1"));
+                await stream.RequestStream.CompleteAsync();
+                await stream.ResponseStream.MoveNext();
+            });
+            Assert.True(streamed.StatusCode == StatusCode.Unauthenticated, $"{name}: stream {streamed.StatusCode}");
+        }
+
+        Assert.Equal(0, node.Load.Computed);
+        Assert.Equal(0, node.Load.Batches);
+    }
+
+    [Fact]
+    public async Task Infer_RevokedWhileRunning_RefusedWithoutRestart()
+    {
+        var tokens = new TestTokens();
+        using var dir = new TempDir();
+        var revoked = Path.Combine(dir.Path, "revoked.txt");
+        var (token, jti) = tokens.Issuer.Issue("phone-7", DeviceClaims.StandardTier, TimeSpan.FromHours(1));
+        var survivor = tokens.Issue("phone-8");
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings($"--EdgeSplit:Auth:RevocationFile={revoked}", "--EdgeSplit:Auth:RevocationPollSeconds=1"));
+        await node.Client.InferAsync(Valid(), TestTokens.Bearer(token), SplitInferenceTests.Deadline());
+
+        // The operator command appends the id; the file did not exist when the node started.
+        var code = await TokenCommandLine.RunAsync(["token", "revoke", "--jti", jti, "--file", revoked], EmptyConfiguration(), TextWriter.Null, TextWriter.Null);
+        Assert.Equal(0, code);
+        var status = StatusCode.OK;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (status != StatusCode.Unauthenticated && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(200);
+            try
+            {
+                await node.Client.InferAsync(Valid(), TestTokens.Bearer(token), SplitInferenceTests.Deadline());
+            }
+            catch (RpcException ex)
+            {
+                status = ex.StatusCode;
+            }
+        }
+
+        var computed = node.Load.Computed;
+        var again = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Valid(), TestTokens.Bearer(token), SplitInferenceTests.Deadline()).ResponseAsync);
+        var other = await node.Client.InferAsync(Valid(), TestTokens.Bearer(survivor), SplitInferenceTests.Deadline());
+        Assert.Equal(StatusCode.Unauthenticated, status);
+        Assert.Equal(StatusCode.Unauthenticated, again.StatusCode);
+        Assert.Single(other.Embeddings);
+        Assert.Equal(computed + 1, node.Load.Computed);
+    }
+
+    [Fact]
+    public async Task Health_NoToken_ServedAnonymously()
+    {
+        var tokens = new TestTokens();
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings());
+        using var http = new HttpClient { BaseAddress = node.Address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
+        var grpcHealth = await new Grpc.Health.V1.Health.HealthClient(node.Channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
+
+        Assert.True(ready.IsSuccessStatusCode);
+        Assert.True(metrics.IsSuccessStatusCode);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, grpcHealth.Status);
+    }
+
+    [Fact]
+    public async Task Health_AnonymousHealthOff_NeedsToken()
+    {
+        var tokens = new TestTokens();
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings("--EdgeSplit:Auth:AnonymousHealth=false", "--EdgeSplit:Auth:AnonymousMetrics=false"));
+        using var http = new HttpClient { BaseAddress = node.Address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "/readyz") { Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        authorized.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", tokens.Issue());
+        var withToken = await http.SendAsync(authorized);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, ready.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, metrics.StatusCode);
+        Assert.True(withToken.IsSuccessStatusCode, $"{withToken.StatusCode} {withToken.Headers.WwwAuthenticate}");
+    }
+
+    [Theory]
+    [InlineData("--urls=http://0.0.0.0:0")]
+    [InlineData("--Kestrel:Endpoints:Open:Url=http://0.0.0.0:0")]
+    public async Task Start_NonLoopbackWithoutKey_RefusesNamingTheSettings(string bind)
+    {
+        var app = GatewayApp.Build([bind, "--Logging:LogLevel:Default=Warning"], configureEdge: edge => edge.UseModel(SharedModel.Instance));
+        try
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync().WaitAsync(EdgeNode.Timeout));
+            var message = error is AggregateException { InnerException: { } inner } ? inner.Message : error.Message;
+            Assert.Contains("EdgeSplit:Auth:SigningKey", message, StringComparison.Ordinal);
+            Assert.Contains("EdgeSplit:Auth:AllowAnonymous", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Start_NonLoopbackAllowAnonymous_Serves()
+    {
+        var app = GatewayApp.Build(["--urls=http://0.0.0.0:0", "--EdgeSplit:Auth:AllowAnonymous=true", "--Logging:LogLevel:Default=Warning"], configureEdge: edge => edge.UseModel(SharedModel.Instance));
+        await app.StartAsync().WaitAsync(EdgeNode.Timeout);
+        await app.StopAsync().WaitAsync(EdgeNode.Timeout);
+        await app.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("--EdgeSplit:Auth:SigningKey=c2hvcnQ=", "EdgeSplit:Auth:SigningKey decodes to 5 bytes")]
+    [InlineData("--EdgeSplit:Auth:SigningKey=not base64!", "EdgeSplit:Auth:SigningKey is not valid base64")]
+    [InlineData("--EdgeSplit:Auth:SigningKeyFile=/nonexistent/key", "EdgeSplit:Auth:SigningKeyFile '/nonexistent/key' does not exist")]
+    public void Build_BadKey_FailsNamingTheKey(string setting, string expected)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayApp.Build(["--urls=http://127.0.0.1:0", setting]));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not base64!", error.Message.Replace("is not valid base64", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TokenCommand_KeygenIssue_TokenAccepted()
+    {
+        using var dir = new TempDir();
+        var keyOut = new StringWriter();
+        Assert.Equal(0, await TokenCommandLine.RunAsync(["token", "keygen"], EmptyConfiguration(), keyOut, TextWriter.Null));
+        var keyFile = Path.Combine(dir.Path, "key");
+        await File.WriteAllTextAsync(keyFile, keyOut.ToString());
+        var tokenOut = new StringWriter();
+        var info = new StringWriter();
+
+        var code = await TokenCommandLine.RunAsync(["token", "issue", "--device", "tablet-3", "--tier", "bulk", "--days", "2", "--key-file", keyFile], EmptyConfiguration(), tokenOut, info);
+
+        Assert.Equal(0, code);
+        Assert.Contains("jti ", info.ToString(), StringComparison.Ordinal);
+        await using var node = await EdgeNode.StartAsync(settings: [$"--EdgeSplit:Auth:SigningKeyFile={keyFile}"]);
+        var reply = await node.Client.InferAsync(Valid(), TestTokens.Bearer(tokenOut.ToString().Trim()), SplitInferenceTests.Deadline());
+        Assert.Single(reply.Embeddings);
+        Assert.NotEqual(0, await TokenCommandLine.RunAsync(["token", "issue", "--device", "x", "--tier", "platinum", "--key-file", keyFile], EmptyConfiguration(), TextWriter.Null, TextWriter.Null));
+        Assert.NotEqual(0, await TokenCommandLine.RunAsync(["token", "issue", "--device", "x"], EmptyConfiguration(), TextWriter.Null, TextWriter.Null));
+    }
+
+    private static Microsoft.Extensions.Configuration.IConfiguration EmptyConfiguration() =>
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+}
