@@ -168,7 +168,7 @@ internal sealed class InferencePipeline(
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
-            EdgeLog.RequestRefused(logger, request.RequestId, error.Code, error.Message);
+            EdgeLog.RequestRefused(logger, EdgeError.Bound(request.RequestId, 128), error.Code, error.Message);
         }
 
         return (null, error);

@@ -55,6 +55,13 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
             await Task.WhenAll(outstanding);
             return;
         }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            // Bytes that are not an InferRequest: answer what was asked so far, then end the stream with a status
+            // that names the problem (grpc-dotnet would report UNKNOWN).
+            await Task.WhenAll(outstanding);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a message on the stream is not a valid edgesplit.v1.InferRequest; the stream is closed."));
+        }
 
         // The device closed its side: finish everything it asked for before ending the call.
         await Task.WhenAll(outstanding);
