@@ -55,7 +55,6 @@ internal sealed class EdgeClient : IAsyncDisposable
         _logger = logger;
         _expectedHash = expectedHash;
         _expectedStages = expectedStages;
-        _lastAttempt = time.GetTimestamp();
 
         _callPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -118,8 +117,8 @@ internal sealed class EdgeClient : IAsyncDisposable
     /// <summary>Whether the planner may send work to the edge now.</summary>
     public bool IsAvailable => Manifest is not null && State is CircuitState.Closed or CircuitState.HalfOpen && !_disposing.IsCancellationRequested;
 
-    /// <summary>Time since the last call that was sent to the edge (any outcome).</summary>
-    public TimeSpan SinceLastAttempt => _time.GetElapsedTime(Interlocked.Read(ref _lastAttempt));
+    /// <summary>Time since the last call that was sent to the edge (any outcome); <see cref="TimeSpan.MaxValue"/> before the first.</summary>
+    public TimeSpan SinceLastAttempt => Interlocked.Read(ref _lastAttempt) is var last && last == 0 ? TimeSpan.MaxValue : _time.GetElapsedTime(last);
 
     /// <summary>Completes when the current probe loop (if any) ends; for tests and orderly shutdown.</summary>
     public Task ProbeLoop => _probeLoop;
@@ -145,7 +144,7 @@ internal sealed class EdgeClient : IAsyncDisposable
     /// <summary>Runs one request on the edge within <paramref name="timeout"/>. Never throws: the outcome says how it ended.</summary>
     public async Task<EdgeOutcome> InferAsync(EdgeRequest request, TimeSpan timeout, int tokens, IReadOnlyList<double> devicePrediction, CancellationToken cancellationToken)
     {
-        Interlocked.Exchange(ref _lastAttempt, _time.GetTimestamp());
+        Interlocked.Exchange(ref _lastAttempt, Math.Max(1, _time.GetTimestamp()));
         var started = _time.GetTimestamp();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(TimeoutKey, timeout);
