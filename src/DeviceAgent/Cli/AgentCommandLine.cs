@@ -13,6 +13,7 @@ internal static class AgentCommandLine
         var root = new RootCommand("EdgeSplit device agent: split-inference embeddings on the device, the edge, or both.");
         root.Subcommands.Add(EmbedCommand.Create(output));
         root.Subcommands.Add(PartitionCommand.Create(output));
+        root.Subcommands.Add(BenchSplitCommand.Create(output));
         var parse = root.Parse(args);
         try
         {

@@ -21,6 +21,10 @@ internal static class OrtSessions
         session.InterOpNumThreads = 1;
         session.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         session.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        if (options.DisabledOptimizers.Count > 0)
+        {
+            session.AddSessionConfigEntry("optimization.disable_specified_optimizers", string.Join(';', options.DisabledOptimizers));
+        }
         return session;
     }
 

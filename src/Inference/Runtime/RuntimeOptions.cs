@@ -12,6 +12,13 @@ public sealed record RuntimeOptions
     /// </summary>
     public bool AllowSpinning { get; init; } = true;
 
+    /// <summary>
+    /// ONNX Runtime graph optimizers to skip. Default: SkipLayerNormFusion — on per-layer segments ORT fuses
+    /// residual Add + LayerNorm into SkipLayerNormalization, which measured ~8% slower per layer on x64 CPU
+    /// than the unfused pair it keeps in the whole model (see BENCHMARKS.md).
+    /// </summary>
+    public IReadOnlyList<string> DisabledOptimizers { get; init; } = ["SkipLayerNormFusion"];
+
     /// <summary>Maximum tokens per text before truncation. Default 256.</summary>
     public int MaxTokens { get; init; } = Text.WordPieceTokenizer.DefaultMaxTokens;
 }

