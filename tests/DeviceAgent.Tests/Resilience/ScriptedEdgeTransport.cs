@@ -46,10 +46,13 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
             await script(request, cancellationToken);
         }
 
+        // Report real compute time and payload size: the agent derives link figures from them.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var embedding = model is not null && request.Activation is { } activation
             ? model.Finish(activation)[0]
             : new float[384];
-        return new EdgeAnswer(request.RequestId, [embedding], 0, 1, 1000, new EdgeLoad(0, 0, StageMsPerToken, 0), modelHash);
+        var bytes = request.Activation is { } sent ? sent.Data.Length * 4L : 1000;
+        return new EdgeAnswer(request.RequestId, [embedding], 0, clock.Elapsed.TotalMilliseconds, bytes, new EdgeLoad(0, 0, StageMsPerToken, 0), modelHash);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
