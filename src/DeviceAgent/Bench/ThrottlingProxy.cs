@@ -23,6 +23,8 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
     private readonly Task _acceptLoop;
     private double _latencyMs;
     private double _bytesPerMs;
+    private TaskCompletionSource? _trigger;
+    private int _triggerBytes;
 
     public ThrottlingProxy(IPEndPoint upstream, TimeProvider? time = null)
     {
@@ -58,6 +60,15 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
     {
         LatencyMs = latencyMs;
         BytesPerMs = bytesPerMs;
+    }
+
+    /// <summary>Completes when one read of at least <paramref name="minBytes"/> heads toward the edge: a request is on the wire.</summary>
+    public Task ArmRequestTrigger(int minBytes)
+    {
+        var trigger = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _triggerBytes, minBytes);
+        Volatile.Write(ref _trigger, trigger);
+        return trigger.Task;
     }
 
     /// <summary>Resets every open connection (a dying link); new connections are still accepted.</summary>
@@ -134,8 +145,8 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
         }
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var up = PumpAsync(client.GetStream(), upstream.GetStream(), done.Token);
-        var down = PumpAsync(upstream.GetStream(), client.GetStream(), done.Token);
+        var up = PumpAsync(client.GetStream(), upstream.GetStream(), towardEdge: true, done.Token);
+        var down = PumpAsync(upstream.GetStream(), client.GetStream(), towardEdge: false, done.Token);
         await Task.WhenAny(up, down);
         await done.CancelAsync();
         client.Dispose();
@@ -147,7 +158,7 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken cancellationToken)
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, bool towardEdge, CancellationToken cancellationToken)
     {
         var queue = Channel.CreateUnbounded<(byte[] Data, int Length, long Due)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var writer = Task.Run(async () =>
@@ -181,6 +192,11 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
                 if (read == 0)
                 {
                     break;
+                }
+
+                if (towardEdge && read >= Volatile.Read(ref _triggerBytes) && Interlocked.Exchange(ref _trigger, null) is { } trigger)
+                {
+                    trigger.TrySetResult();
                 }
 
                 var now = _time.GetTimestamp();
