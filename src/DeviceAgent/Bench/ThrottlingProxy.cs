@@ -78,7 +78,17 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
         {
             foreach (var connection in _connections)
             {
-                connection.Client.LingerState = new LingerOption(true, 0);
+                try
+                {
+                    // Linger 0: close with RST, as a crashed host or a cut cable looks to the peer.
+                    // A disposed TcpClient has no socket left (Client is null).
+                    connection.Client?.LingerState = new LingerOption(true, 0);
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    // Already closing.
+                }
+
                 connection.Dispose();
             }
 
@@ -132,7 +142,7 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             // Upstream down: refuse the way a dead host would, by resetting.
-            client.Client.LingerState = new LingerOption(true, 0);
+            client.Client?.LingerState = new LingerOption(true, 0);
             client.Dispose();
             upstream.Dispose();
             return;

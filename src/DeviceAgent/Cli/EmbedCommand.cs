@@ -25,10 +25,11 @@ internal static class EmbedCommand
         var file = new Option<FileInfo?>("--file") { Description = "Embed the non-empty lines of this file, one request each" };
         var interval = new Option<int>("--interval-ms") { Description = "Pause between requests with --file", DefaultValueFactory = _ => 0 };
         var slowdown = new Option<double>("--device-slowdown") { Description = "Emulate a device this many times slower (benchmarks)", DefaultValueFactory = _ => 1 };
+        var verbose = new Option<bool>("--verbose") { Description = "Log the agent's decisions, fallbacks and circuit changes to stderr" };
         var texts = new Argument<string[]>("text") { Description = "Texts to embed", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("embed", "Embed texts with the split model.")
         {
-            split, edge, encoding, json, explain, objective, budget, file, interval, slowdown, texts,
+            split, edge, encoding, json, explain, objective, budget, file, interval, slowdown, verbose, texts,
         };
         modelOptions.AddTo(command);
         command.SetAction(async (result, cancellation) =>
@@ -59,7 +60,8 @@ internal static class EmbedCommand
 
             var options = AgentOptions(choice, policy, result.GetValue(objective)!, result.GetValue(budget), result.GetValue(slowdown));
             await using var transport = edgeUrl is null ? null : EdgeTransportFactory.Create(edgeUrl);
-            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options));
+            var loggers = result.GetValue(verbose) ? new StderrLogger(result.InvocationConfiguration.Error, "agent", Microsoft.Extensions.Logging.LogLevel.Debug) : null;
+            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers);
             await agent.StartAsync(cancellation);
             var counts = new Dictionary<AgentRoute, int>();
             var explainTo = asJson ? result.InvocationConfiguration.Error : output;

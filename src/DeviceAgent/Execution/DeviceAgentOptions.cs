@@ -24,9 +24,9 @@ public sealed class DeviceAgentOptions
     [MinLength(1)]
     public int[] ProfileLengths { get; set; } = [8, 32, 96];
 
-    /// <summary>Timed runs per profiled length, after one warm-up run. Default 2.</summary>
+    /// <summary>Timed runs per profiled length, after one warm-up run; the median is fitted. Default 3.</summary>
     [Range(1, 100)]
-    public int ProfileRepeats { get; set; } = 2;
+    public int ProfileRepeats { get; set; } = 3;
 
     /// <summary>
     /// Emulated device slowness: every local stage takes this many times its real time (the extra is

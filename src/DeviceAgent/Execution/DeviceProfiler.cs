@@ -18,13 +18,21 @@ internal static class DeviceProfiler
             var tokens = Synthetic(model.Tokenizer.VocabSize, length);
             var stageMs = new double[model.StageCount];
             executor.Model.Embed(tokens, stageMs); // warm-up: first run of a shape pays allocation and kernel choice
+            var runs = Enumerable.Range(0, model.StageCount).Select(_ => new double[repeats]).ToArray();
             for (var r = 0; r < repeats; r++)
             {
                 executor.Model.Embed(tokens, stageMs);
                 for (var s = 0; s < stageMs.Length; s++)
                 {
-                    samples[s].Add((tokens.Sequence, stageMs[s]));
+                    runs[s][r] = stageMs[s];
                 }
+            }
+
+            // The median per length, not every run: one preempted run on a busy phone must not tilt the fit.
+            for (var s = 0; s < stageMs.Length; s++)
+            {
+                Array.Sort(runs[s]);
+                samples[s].Add((tokens.Sequence, runs[s][repeats / 2]));
             }
         }
 

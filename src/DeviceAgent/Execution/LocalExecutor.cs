@@ -15,34 +15,22 @@ internal sealed class LocalExecutor(SplitModel model, double slowdown)
     public DeviceCostModel? CostModel { get; set; }
 
     /// <summary>Stages [0, cut) → the tensor at the cut.</summary>
-    public Activation Head(TokenBatch tokens, int cut)
-    {
-        var stageMs = new double[model.StageCount];
-        var activation = model.RunHead(tokens, cut, stageMs);
-        Account(0, cut, tokens.Sequence, stageMs);
-        return activation;
-    }
+    public Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken) =>
+        RunAsync(stageMs => model.RunHead(tokens, cut, stageMs), 0, cut, tokens.Sequence, cancellationToken);
 
     /// <summary>Stages [activation.NextStage, N) → embedding of row 0. Never touches stages before the cut.</summary>
-    public float[] Tail(Activation activation)
-    {
-        var stageMs = new double[model.StageCount];
-        var embedding = model.Finish(activation, stageMs)[0];
-        Account(activation.NextStage, model.StageCount, activation.Sequence, stageMs);
-        return embedding;
-    }
+    public Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken) =>
+        RunAsync(stageMs => model.Finish(activation, stageMs)[0], activation.NextStage, model.StageCount, activation.Sequence, cancellationToken);
 
     /// <summary>All stages → embedding of row 0.</summary>
-    public float[] Full(TokenBatch tokens)
+    public Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken) =>
+        RunAsync(stageMs => model.Embed(tokens, stageMs)[0], 0, model.StageCount, tokens.Sequence, cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<double[], T> run, int from, int to, int tokens, CancellationToken cancellationToken)
     {
         var stageMs = new double[model.StageCount];
-        var embedding = model.Embed(tokens, stageMs)[0];
-        Account(0, model.StageCount, tokens.Sequence, stageMs);
-        return embedding;
-    }
-
-    private void Account(int from, int to, int tokens, double[] stageMs)
-    {
+        // Off the caller's thread: ONNX Runtime is synchronous and the caller may be racing an edge call.
+        var result = await Task.Run(() => run(stageMs), cancellationToken);
         if (slowdown > 1)
         {
             var real = 0.0;
@@ -52,10 +40,12 @@ internal sealed class LocalExecutor(SplitModel model, double slowdown)
                 stageMs[s] *= slowdown;
             }
 
-            // Emulation only: a slower phone, not logic timing; the thread is held as real compute would hold it.
-            Thread.Sleep(TimeSpan.FromMilliseconds(real * (slowdown - 1)));
+            // Emulation of a slower device: wait out the extra time without holding a pool thread, which on a
+            // two-core machine would starve the gRPC continuations the agent is racing against.
+            await Task.Delay(TimeSpan.FromMilliseconds(real * (slowdown - 1)), CancellationToken.None);
         }
 
         CostModel?.Observe(from, to, tokens, stageMs);
+        return result;
     }
 }

@@ -86,7 +86,7 @@ public sealed class SplitAgent : IAsyncDisposable
         var failure = EdgeFailureKind.None;
         if (chosen.IsLocal)
         {
-            embedding = await Task.Run(() => _local.Full(tokens), cancellationToken);
+            embedding = await _local.FullAsync(tokens, cancellationToken);
         }
         else
         {
@@ -159,10 +159,12 @@ public sealed class SplitAgent : IAsyncDisposable
     {
         var chosen = decision.Chosen;
         var cut = chosen.Cut;
-        var activation = cut == 0 ? null : await Task.Run(() => _local.Head(tokens, cut), cancellationToken);
+        var activation = cut == 0 ? null : await _local.HeadAsync(tokens, cut, cancellationToken);
 
         // The one local continuation: from the cut tensor (or, for cut 0, the tokens). Stages [0,cut) are never rerun.
-        Func<float[]> tail = activation is null ? () => _local.Full(tokens) : () => _local.Tail(activation);
+        Func<Task<float[]>> tail = activation is null
+            ? () => _local.FullAsync(tokens, CancellationToken.None)
+            : () => _local.TailAsync(activation, CancellationToken.None);
 
         var budget = _options.Resilience.LatencyBudget - _time.GetElapsedTime(started);
         var timeout = budget > _options.Resilience.MinEdgeTimeout ? budget : _options.Resilience.MinEdgeTimeout;
@@ -186,14 +188,14 @@ public sealed class SplitAgent : IAsyncDisposable
 
                 cancellationToken.ThrowIfCancellationRequested();
                 AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
-                return (await Task.Run(tail, cancellationToken), AgentRoute.Fallback, false, outcome.Failure);
+                return (await tail(), AgentRoute.Fallback, false, outcome.Failure);
             }
         }
 
         // Hedge: the edge is late. Run the tail locally and take whichever finishes first; the edge call keeps
         // running to its deadline so its real outcome (late answer or failure) still teaches the estimators
         // and the breaker, but its answer is then discarded: one request, one answer.
-        var localTask = Task.Run(tail, CancellationToken.None);
+        var localTask = tail();
         var first = await Task.WhenAny(edgeTask, localTask);
         if (first == edgeTask && edgeTask.Result.Succeeded)
         {

@@ -16,18 +16,38 @@ internal sealed class DecayingEstimate(double prior, EstimatorOptions options)
 
     public DateTimeOffset Updated => _updated;
 
-    public void Observe(double sample, DateTimeOffset now, double? alpha = null)
+    // One sample may move the estimate at most this factor away from where it is: on a shared CPU a single
+    // scheduling stall looks like a 20x slower link, and EWMA alone would let it steer several requests.
+    // A real, lasting change still gets through in a few samples (each may triple the estimate).
+    private const double OutlierFactor = 3;
+
+    public void Observe(double sample, DateTimeOffset now, double? alpha = null, bool winsorize = true)
     {
         if (!double.IsFinite(sample))
         {
             return;
         }
 
-        // The first sample replaces the prior outright: a real measurement beats a guess. After a long
-        // silence, the decayed value is the starting point so one outlier cannot fully swing it.
-        var current = _value is null ? sample : Value(now);
-        var a = alpha ?? options.Alpha;
-        _value = _value is null ? sample : current + (a * (sample - current));
+        var confidence = Confidence(now);
+        if (_value is null || confidence < 0.5)
+        {
+            // Never measured, or mostly back to the prior: a real measurement beats a guess outright.
+            // Without this, decay toward a pessimistic prior between rare samples would outrun the EWMA and
+            // a recovered link would never look recovered.
+            _value = sample;
+            _updated = now;
+            return;
+        }
+
+        var current = Value(now);
+        if (winsorize && confidence >= 1 && current > 0)
+        {
+            sample = Math.Clamp(sample, current / OutlierFactor, current * OutlierFactor);
+        }
+
+        // A partly stale estimate is partly a guess: weigh the new sample by how little we still trust it.
+        var a = Math.Max(alpha ?? options.Alpha, 1 - confidence);
+        _value = current + (a * (sample - current));
         _updated = now;
     }
 

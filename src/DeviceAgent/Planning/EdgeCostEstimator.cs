@@ -70,7 +70,7 @@ internal sealed class EdgeCostEstimator
             var now = _time.GetUtcNow();
             if (waitedMs > _queue.Value(now))
             {
-                _queue.Observe(waitedMs, now, alpha: 1);
+                _queue.Observe(waitedMs, now, alpha: 1, winsorize: false);
             }
         }
     }

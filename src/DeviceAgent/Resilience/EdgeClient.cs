@@ -131,6 +131,7 @@ internal sealed class EdgeClient : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
             timeout.CancelAfter(_options.ConnectTimeout);
             await FetchManifestAsync(timeout.Token);
+            await WarmUpAsync();
             ResilienceLog.Connected(_logger, _manifest!.ModelId, _manifest.ModelHash[..Math.Min(12, _manifest.ModelHash.Length)], _manifest.StageCount, _link.Snapshot().RttMs);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -151,7 +152,9 @@ internal sealed class EdgeClient : IAsyncDisposable
         try
         {
             var answer = await _callPipeline.ExecuteAsync(
-                static async (ctx, state) => await state._transport.InferAsync(state.request, ctx.CancellationToken),
+                // Task.Run: a transport's synchronous prologue (encoding, the first call's JIT and connection
+                // set-up) must not delay the caller's hedge timer.
+                static async (ctx, state) => await Task.Run(() => state._transport.InferAsync(state.request, ctx.CancellationToken), ctx.CancellationToken),
                 context,
                 (_transport, request));
             var elapsed = _time.GetElapsedTime(started).TotalMilliseconds;
@@ -190,9 +193,9 @@ internal sealed class EdgeClient : IAsyncDisposable
         {
             await _probeLoop.WaitAsync(TimeSpan.FromSeconds(5));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        catch (Exception)
         {
-            // Shutting down: a probe stuck in a dead socket is abandoned.
+            // Shutting down: a probe stuck in a dead socket is abandoned, and its failure does not matter.
         }
 
         _disposing.Dispose();
@@ -241,13 +244,36 @@ internal sealed class EdgeClient : IAsyncDisposable
         {
             await Task.Delay(_options.ProbeInitialDelay, _time, _disposing.Token);
             await _probePipeline.ExecuteAsync(async token => await FetchManifestAsync(token), _disposing.Token);
+            await WarmUpAsync();
             Interlocked.Exchange(ref _consecutiveFailures, 0);
             await _control.CloseAsync(CancellationToken.None);
             ResilienceLog.EdgeBack(_logger, _link.Snapshot().RttMs);
         }
-        catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+        catch (Exception) when (_disposing.IsCancellationRequested)
         {
-            // Disposed while probing.
+            // Disposed while probing: whatever the interrupted probe threw (transports map cancellation to
+            // their own exception types) is moot now.
+        }
+    }
+
+    /// <summary>
+    /// One tiny unmeasured request at cut 1: the first call on a connection pays JIT, stream set-up and the
+    /// node's first run of that shape, which would otherwise poison the link and queue estimates for seconds.
+    /// </summary>
+    private async Task WarmUpAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        var hidden = _manifest!.HiddenSize;
+        var activation = new EdgeSplit.Inference.Runtime.Activation(1, 1, 4, hidden, new float[4 * hidden], [1, 1, 1, 1]);
+        var encoding = _manifest.Encodings.Contains(WireEncoding.F16) ? WireEncoding.F16 : WireEncoding.F32;
+        try
+        {
+            await _transport.InferAsync(new EdgeRequest("warm-up", 1, null, activation, encoding, _options.ConnectTimeout), timeout.Token);
+        }
+        catch (Exception ex) when (ex is EdgeException or OperationCanceledException)
+        {
+            // The node answered its manifest; whatever the warm-up met, real requests (deadlines, breaker) will handle.
         }
     }
 

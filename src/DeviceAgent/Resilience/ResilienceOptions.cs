@@ -13,9 +13,13 @@ public sealed class ResilienceOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan MinEdgeTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Deadline of the start-up manifest call; an edge silent for this long starts out as down. Default 1 s.</summary>
+    /// <summary>
+    /// Deadline of the start-up manifest call (and of the warm-up call after it); an edge silent for this long
+    /// starts out as down and is probed in the background. Default 3 s: the first gRPC call pays JIT and
+    /// connection set-up.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Consecutive edge failures that open the circuit at once (all-local until a probe succeeds). Default 3.</summary>
     [Range(1, 1000)]

@@ -61,10 +61,22 @@ public sealed class DecayingEstimateTests
         estimate.Observe(10, clock.GetUtcNow());
         clock.Advance(TimeSpan.FromSeconds(7)); // decayed to 55
 
-        estimate.Observe(15, clock.GetUtcNow());
+        estimate.Observe(20, clock.GetUtcNow());
 
-        Assert.Equal(35, estimate.Value(clock.GetUtcNow()), 9);
+        Assert.Equal(37.5, estimate.Value(clock.GetUtcNow()), 9);
         Assert.Equal(1, estimate.Confidence(clock.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Observe_SingleOutlier_MovesEstimateAtMostThreefold()
+    {
+        var clock = new FakeTimeProvider();
+        var estimate = new DecayingEstimate(100, Options);
+        estimate.Observe(10, clock.GetUtcNow());
+
+        estimate.Observe(1000, clock.GetUtcNow());
+
+        Assert.Equal(20, estimate.Value(clock.GetUtcNow()), 9);
     }
 
     [Fact]
