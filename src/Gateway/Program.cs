@@ -1,6 +1,6 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Text("ok"));
+using EdgeSplit.Gateway;
+
+var app = GatewayApp.Build(args);
 app.Run();
 
 /// <summary>Entry point, visible to tests.</summary>

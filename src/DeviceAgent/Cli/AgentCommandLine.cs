@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 using Microsoft.ML.OnnxRuntime;
@@ -32,6 +33,9 @@ internal static class AgentCommandLine
         CliException or ModelLoadException or PartitionException or ArgumentException => ex.Message,
         OnnxRuntimeException => $"ONNX Runtime: {ex.Message}",
         IOException or UnauthorizedAccessException => ex.Message,
+        EdgeException edge => edge.RetryAfter is { } wait
+            ? $"{edge.Message} (the node asks to retry after {wait.TotalMilliseconds:F0} ms)"
+            : edge.Message,
         OperationCanceledException => "cancelled.",
         _ => null,
     };

@@ -1,4 +1,5 @@
 using EdgeSplit.Gateway.Observability;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -19,7 +20,7 @@ public static class TelemetryServiceCollectionExtensions
     /// </summary>
     public static OpenTelemetryBuilder AddEdgeSplitTelemetry(this IServiceCollection services, string serviceName, IConfiguration configuration)
     {
-        services.AddSingleton<EdgeMetrics>();
+        services.TryAddSingleton<EdgeMetrics>();
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         return services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))

@@ -14,6 +14,14 @@ public static class RouterServiceCollectionExtensions
         services.AddSingleton<RouterReadiness>();
         var options = new RouterOptions();
         configuration.GetSection(RouterOptions.Section).Bind(options);
+
+        // YARP validates its cluster while the app is built, before ValidateOnStart runs: check first so
+        // the operator sees which EdgeSplit key is wrong rather than YARP's internal cluster message.
+        var validation = new RouterOptionsValidator().Validate(Options.Options.DefaultName, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Options.Options.DefaultName, typeof(RouterOptions), validation.Failures);
+        }
         var proxy = services.AddReverseProxy().LoadFromMemory(RouterProxyConfig.Routes(), RouterProxyConfig.Clusters(options));
         if (options.ResolveDns)
         {

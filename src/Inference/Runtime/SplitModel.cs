@@ -114,6 +114,12 @@ public sealed class SplitModel : IDisposable
         return new SplitModel(source, manifest, sessions, tokenizer, report);
     }
 
+    /// <summary>
+    /// Runs every stage once on a short input, so the first real request does not pay ONNX Runtime's
+    /// first-run allocations (tens of milliseconds here).
+    /// </summary>
+    public void WarmUp() => Embed(Tokenize(["warm up every stage session"]));
+
     /// <summary>Tokenizes texts into one padded batch.</summary>
     public TokenBatch Tokenize(IReadOnlyList<string> texts) => Tokenizer.EncodeBatch(texts);
 

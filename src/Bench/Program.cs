@@ -1,0 +1,3 @@
+using EdgeSplit.Bench;
+
+return await EdgeBench.RunAsync(args, Console.Out);

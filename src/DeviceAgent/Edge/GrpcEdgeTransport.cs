@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Contracts.Wire;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace EdgeSplit.DeviceAgent.Edge;
+
+/// <summary>
+/// <see cref="IEdgeTransport"/> over gRPC (unary Infer on one HTTP/2 channel). Every failure surfaces as
+/// <see cref="EdgeException"/> with the gRPC status and the node's <c>retry-after-ms</c> hint.
+/// </summary>
+public sealed class GrpcEdgeTransport : IEdgeTransport
+{
+    /// <summary>
+    /// Header carrying the router's session-affinity key: echoed on every call so a device stays on one
+    /// healthy edge; when that edge fails the router picks another and hands out a new key.
+    /// </summary>
+    public const string AffinityHeader = "x-edgesplit-affinity";
+
+    /// <summary>Header naming the device (for per-device limits and logs on the edge).</summary>
+    public const string DeviceIdHeader = "x-device-id";
+
+    private readonly GrpcChannel _channel;
+    private readonly SplitInference.SplitInferenceClient _client;
+    private readonly string? _deviceId;
+    private EdgeInfo? _info;
+    private volatile string? _affinity;
+
+    /// <summary>Connects lazily to <paramref name="address"/> (http:// uses h2c).</summary>
+    public GrpcEdgeTransport(Uri address, int maxMessageBytes = 64 * 1024 * 1024, string? deviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        _deviceId = deviceId;
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = maxMessageBytes, MaxSendMessageSize = maxMessageBytes });
+        _client = new SplitInference.SplitInferenceClient(_channel);
+    }
+
+    /// <inheritdoc />
+    public async Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var manifest = await _client.GetManifestAsync(new ManifestRequest(), Headers(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var info = new EdgeInfo(
+                manifest.ModelId,
+                manifest.ModelHash,
+                manifest.Scheme,
+                manifest.HiddenSize,
+                manifest.Stages.Count,
+                manifest.AcceptsTokenIds,
+                manifest.Limits?.MaxSequence ?? 0,
+                [.. manifest.Encodings.Where(ActivationCodec.IsKnown).Select(ToWire)],
+                ToLoad(manifest.Load));
+            _info = info;
+            return info;
+        }
+        catch (RpcException ex)
+        {
+            throw Map(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var info = _info ?? await GetManifestAsync(cancellationToken).ConfigureAwait(false);
+        var message = ToWire(request, info);
+
+        // Streams multiplex many requests per HTTP request, so the span context also rides in the message.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            message.Traceparent = current.Id;
+        }
+
+        var bytes = message.CalculateSize();
+        DateTime? deadline = request.Deadline is { } d ? DateTime.UtcNow + d : null;
+        try
+        {
+            using var call = _client.InferAsync(message, Headers(), deadline, cancellationToken);
+            var headers = await call.ResponseHeadersAsync.ConfigureAwait(false);
+            if (headers.GetValue(AffinityHeader) is { Length: > 0 } key)
+            {
+                _affinity = key;
+            }
+
+            var reply = await call.ResponseAsync.ConfigureAwait(false);
+            return new EdgeAnswer(
+                reply.RequestId,
+                [.. reply.Embeddings.Select(e => e.Values.ToArray())],
+                reply.Timings?.QueueMs ?? 0,
+                reply.Timings?.ComputeMs ?? 0,
+                bytes,
+                ToLoad(reply.Load),
+                reply.ModelHash);
+        }
+        catch (RpcException ex)
+        {
+            throw Map(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The affinity key the router last handed out, if any.</summary>
+    public string? AffinityKey => _affinity;
+
+    private Metadata? Headers()
+    {
+        if (_affinity is null && _deviceId is null)
+        {
+            return null;
+        }
+
+        var headers = new Metadata();
+        if (_deviceId is not null)
+        {
+            headers.Add(DeviceIdHeader, _deviceId);
+        }
+
+        if (_affinity is { } key)
+        {
+            headers.Add(AffinityHeader, key);
+        }
+
+        return headers;
+    }
+
+    /// <summary>Builds the wire request: token ids for start stage 0, else the encoded activation.</summary>
+    public static InferRequest ToWire(EdgeRequest request, EdgeInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(info);
+        var message = new InferRequest
+        {
+            RequestId = request.RequestId,
+            ModelHash = info.ModelHash,
+            Scheme = info.Scheme,
+            StartStage = request.StartStage,
+            ReturnHidden = request.ReturnHidden,
+            DeadlineMs = request.Deadline is { } d ? (int)Math.Clamp(Math.Ceiling(d.TotalMilliseconds), 1, int.MaxValue) : 0,
+        };
+        if (request.StartStage == 0)
+        {
+            var tokens = request.Tokens ?? throw new ArgumentException("start stage 0 sends token ids: Tokens is required.", nameof(request));
+            message.TokenShape.Add(tokens.Batch);
+            message.TokenShape.Add(tokens.Sequence);
+            message.InputIds.AddRange(tokens.InputIds);
+            message.TokenTypeIds.AddRange(tokens.TokenTypeIds);
+            message.AttentionMask.AddRange(tokens.AttentionMask);
+        }
+        else
+        {
+            var activation = request.Activation ?? throw new ArgumentException($"start stage {request.StartStage} sends an activation: Activation is required.", nameof(request));
+            message.Activation = ActivationCodec.Encode(activation.Data, activation.Batch, activation.Sequence, activation.Hidden, ToProto(request.Encoding));
+            message.AttentionMask.AddRange(activation.AttentionMask);
+        }
+
+        return message;
+    }
+
+    /// <summary>Turns a gRPC failure into an <see cref="EdgeException"/>, keeping the node's retry-after hint.</summary>
+    public static EdgeException Map(RpcException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        TimeSpan? retryAfter = null;
+        var hint = ex.Trailers.GetValue("retry-after-ms");
+        if (hint is not null && int.TryParse(hint, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        {
+            retryAfter = TimeSpan.FromMilliseconds(ms);
+        }
+
+        var detail = string.IsNullOrEmpty(ex.Status.Detail) ? ex.Status.StatusCode.ToString() : ex.Status.Detail;
+        return new EdgeException(ex.StatusCode, $"edge {ex.StatusCode}: {detail}", retryAfter, ex);
+    }
+
+    private static Encoding ToProto(WireEncoding encoding) => encoding switch
+    {
+        WireEncoding.F32 => Encoding.F32,
+        WireEncoding.F16 => Encoding.F16,
+        WireEncoding.I8 => Encoding.I8,
+        _ => throw new UnreachableException($"unknown wire encoding {encoding}"),
+    };
+
+    private static WireEncoding ToWire(Encoding encoding) => encoding switch
+    {
+        Encoding.F16 => WireEncoding.F16,
+        Encoding.I8 => WireEncoding.I8,
+        _ => WireEncoding.F32,
+    };
+
+    private static EdgeLoad ToLoad(LoadReport? load) => load is null
+        ? new EdgeLoad(0, 0, [], 0)
+        : new EdgeLoad(load.QueueDepth, load.InFlight, [.. load.StageMsPerToken], load.RecentQueueMs);
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EdgeSplit.DeviceAgent.Observability;
+
+/// <summary>
+/// The device agent's instruments (meter and activity source <c>EdgeSplit.DeviceAgent</c>): requests by
+/// route, chosen cut, predicted vs actual latency, breaker state and bytes sent — the same figures
+/// <c>embed --explain</c> prints.
+/// </summary>
+public sealed class DeviceTelemetry : IDisposable
+{
+    /// <summary>Meter and activity source name.</summary>
+    public const string Name = "EdgeSplit.DeviceAgent";
+
+    private static readonly IReadOnlyList<double> SecondsBuckets =
+        [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<int> _cut;
+    private readonly Histogram<double> _actual;
+    private readonly Histogram<double> _predicted;
+    private readonly Counter<long> _bytesSent;
+    private Func<int> _breakerOpen = () => 0;
+
+    /// <summary>Creates the instruments on their own meter (the CLI has no DI container).</summary>
+    public DeviceTelemetry()
+    {
+        _meter = new Meter(Name);
+        _requests = _meter.CreateCounter<long>("edgesplit.device.requests", "{request}", "Answered requests by route (edge, local, fallback)");
+        _cut = _meter.CreateHistogram("edgesplit.device.cut", "{stage}", "Cut chosen: stages [0,k) ran on the device",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 7, 8] });
+        _actual = _meter.CreateHistogram("edgesplit.device.latency", "s", "Actual end-to-end latency",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _predicted = _meter.CreateHistogram("edgesplit.device.latency.predicted", "s", "Latency the planner predicted for the chosen cut",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _bytesSent = _meter.CreateCounter<long>("edgesplit.device.bytes_sent", "By", "Activation bytes sent to the edge");
+        _meter.CreateObservableGauge("edgesplit.device.breaker.open", () => _breakerOpen(), "{state}", "1 while the edge circuit breaker is open (all-local)");
+    }
+
+    /// <summary>Spans of device requests; the edge's span joins them through the request's traceparent.</summary>
+    public static ActivitySource Source { get; } = new(Name);
+
+    /// <summary>Connects the breaker gauge to its source.</summary>
+    public void ObserveBreaker(Func<bool> open) => _breakerOpen = () => open() ? 1 : 0;
+
+    /// <summary>Records one answered request.</summary>
+    public void Answered(string route, int cut, double predictedMs, double actualMs, long bytesSent)
+    {
+        var tag = new KeyValuePair<string, object?>("route", route);
+        _requests.Add(1, tag);
+        _cut.Record(cut, tag);
+        _actual.Record(actualMs / 1000, tag);
+        _predicted.Record(predictedMs / 1000, tag);
+        if (bytesSent > 0)
+        {
+            _bytesSent.Add(bytesSent);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,35 @@
+using EdgeSplit.Gateway.Edge;
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the edge role of the gateway.</summary>
+public static class EdgeNodeServiceCollectionExtensions
+{
+    /// <summary>Adds the split-inference gRPC service, admission and micro-batching, model host and health checks.</summary>
+    public static EdgeNodeBuilder AddEdgeNode(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<EdgeNodeOptions>()
+            .Bind(configuration.GetSection(EdgeNodeOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new ModelFactory(ModelHost.LoadFromOptions, OwnsModel: true));
+        services.AddSingleton<ModelHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        services.AddSingleton(sp => new LoadTracker(sp.GetRequiredService<IOptions<EdgeNodeOptions>>().Value.EwmaAlpha));
+        services.TryAddSingleton<EdgeSplit.Gateway.Observability.EdgeMetrics>();
+        services.AddSingleton<MicroBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<MicroBatcher>());
+        services.AddSingleton<InferencePipeline>();
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>()
+            .Configure<IOptions<EdgeNodeOptions>>((grpc, edge) => grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes);
+        services.AddGrpcHealthChecks()
+            .AddCheck<ModelReadyHealthCheck>("model", tags: [EdgeNodeEndpointRouteBuilderExtensions.ReadyTag]);
+        return new EdgeNodeBuilder(services);
+    }
+}

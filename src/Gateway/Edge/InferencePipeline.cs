@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Contracts.Wire;
+using EdgeSplit.Gateway.Observability;
+using EdgeSplit.Inference.Partitioning;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace EdgeSplit.Gateway.Edge;
+
+/// <summary>
+/// One request as a straight line: decode and validate → admit → micro-batch → reply. Errors come back as
+/// values (not exceptions) so the unary call can turn them into a status and the stream into an ErrorReply.
+/// </summary>
+internal sealed class InferencePipeline(
+    ModelHost host,
+    MicroBatcher batcher,
+    LoadTracker load,
+    IOptions<EdgeNodeOptions> options,
+    TimeProvider time,
+    ILogger<InferencePipeline> logger,
+    EdgeMetrics metrics)
+{
+    private static readonly ActivitySource Source = new(TelemetryServiceCollectionExtensions.EdgeActivitySource);
+    private readonly EdgeNodeOptions _options = options.Value;
+
+    public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    {
+        // On a stream many requests share one HTTP request, so the device's per-request context travels in the message.
+        var parent = ActivityContext.TryParse(request.Traceparent, null, out var context) ? context : Activity.Current?.Context ?? default;
+        using var activity = Source.StartActivity("edgesplit.edge.infer", ActivityKind.Server, parent);
+        activity?.SetTag("edgesplit.request_id", request.RequestId);
+        activity?.SetTag("edgesplit.start_stage", request.StartStage);
+        var (reply, error) = await RunCoreAsync(request, callDeadline, requireId, cancellation).ConfigureAwait(false);
+        if (error is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
+            if (error.Code is StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
+            {
+                metrics.Invalid(error.Code == StatusCode.InvalidArgument ? "invalid_argument" : "failed_precondition");
+            }
+        }
+        else
+        {
+            var t = reply!.Timings;
+            activity?.SetTag("edgesplit.batch_rows", t.BatchRows);
+            metrics.Completed(request.StartStage, EncodingName(request), t.TotalMs / 1000, t.QueueMs / 1000, t.ComputeMs / 1000);
+        }
+
+        return (reply, error);
+    }
+
+    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    {
+        var arrival = time.GetTimestamp();
+        var model = host.Model;
+        if (model is null)
+        {
+            return Refuse(request, new EdgeError(StatusCode.Unavailable, "the model is still loading; retry shortly (see /readyz)."));
+        }
+
+        var deadline = DeadlineTimestamp(arrival, request.DeadlineMs, callDeadline);
+        var error = RequestDecoder.Decode(request, model, _options, requireId, arrival, deadline, cancellation, out var item);
+        if (error is not null)
+        {
+            return Refuse(request, error);
+        }
+
+        var decoded = time.GetTimestamp();
+        error = batcher.TryEnqueue(item!);
+        if (error is not null)
+        {
+            return Refuse(request, error);
+        }
+
+        var result = await item!.Completion.Task.ConfigureAwait(false);
+        if (result.Error is not null)
+        {
+            return Refuse(request, result.Error);
+        }
+
+        var encodeStart = time.GetTimestamp();
+        var reply = new InferReply
+        {
+            RequestId = request.RequestId,
+            ModelHash = model.ModelHash,
+            StartStage = request.StartStage,
+            EndStage = model.StageCount,
+        };
+        foreach (var row in result.Embeddings!)
+        {
+            var embedding = new Embedding();
+            embedding.Values.AddRange(row);
+            reply.Embeddings.Add(embedding);
+        }
+
+        if (result.LastHidden is { } hidden)
+        {
+            reply.LastHidden = ActivationCodec.Encode(hidden, item.Rows, item.Sequence, model.HiddenSize, Encoding.F32);
+        }
+
+        reply.Load = Load(model.StageCount);
+        var end = time.GetTimestamp();
+        reply.Timings = new Timings
+        {
+            DecodeMs = time.GetElapsedTime(arrival, decoded).TotalMilliseconds,
+            QueueMs = result.QueueMs,
+            ComputeMs = result.ComputeMs,
+            EncodeMs = time.GetElapsedTime(encodeStart, end).TotalMilliseconds,
+            TotalMs = time.GetElapsedTime(arrival, end).TotalMilliseconds,
+            BatchRows = result.BatchRows,
+        };
+        return (reply, null);
+    }
+
+    public Manifest Manifest()
+    {
+        var model = host.Model ?? throw new RpcException(new Status(StatusCode.Unavailable, "the model is still loading; retry shortly (see /readyz)."));
+        var source = model.Manifest;
+        var manifest = new Manifest
+        {
+            ModelId = source.ModelId,
+            ModelHash = source.ModelHash,
+            Scheme = source.Scheme,
+            HiddenSize = source.HiddenSize,
+            Encodings = { Encoding.F32, Encoding.F16, Encoding.I8 },
+            AcceptsTokenIds = _options.AllowTokenIds,
+            Limits = new Limits
+            {
+                MaxSequence = _options.MaxSequence,
+                MaxBatch = _options.MaxRowsPerRequest,
+                MaxMessageBytes = _options.MaxMessageBytes,
+                MaxQueue = _options.MaxQueue,
+                MaxBatchRows = _options.MaxBatchRows,
+                BatchWindowMs = _options.BatchWindowMs,
+            },
+            Load = Load(model.StageCount),
+        };
+        foreach (var stage in source.Stages)
+        {
+            manifest.Stages.Add(new StageInfo { Index = stage.Index, Name = stage.Name, Kind = KindName(stage.Kind) });
+        }
+
+        return manifest;
+    }
+
+    private LoadReport Load(int stageCount) => load.Snapshot(batcher.QueueDepth, batcher.InFlight, stageCount);
+
+    private (InferReply?, EdgeError?) Refuse(InferRequest request, EdgeError error)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeLog.RequestRefused(logger, request.RequestId, error.Code, error.Message);
+        }
+
+        return (null, error);
+    }
+
+    private long DeadlineTimestamp(long arrival, int deadlineMs, DateTime callDeadline)
+    {
+        var budget = TimeSpan.MaxValue;
+        if (deadlineMs > 0)
+        {
+            budget = TimeSpan.FromMilliseconds(deadlineMs);
+        }
+
+        if (callDeadline != DateTime.MaxValue)
+        {
+            var remaining = callDeadline.ToUniversalTime() - time.GetUtcNow().UtcDateTime;
+            budget = remaining < budget ? remaining : budget;
+        }
+
+        if (budget == TimeSpan.MaxValue)
+        {
+            return long.MaxValue;
+        }
+
+        return budget <= TimeSpan.Zero ? arrival : arrival + (long)(budget.TotalSeconds * time.TimestampFrequency);
+    }
+
+    private static string EncodingName(InferRequest request) => request.StartStage == 0 || request.Activation is null
+        ? "token_ids"
+        : request.Activation.Encoding switch
+        {
+            Encoding.F32 => "f32",
+            Encoding.F16 => "f16",
+            Encoding.I8 => "i8",
+            _ => "unknown",
+        };
+
+    private static string KindName(StageKind kind) => kind switch
+    {
+        StageKind.Embeddings => "embeddings",
+        StageKind.Layer => "layer",
+        _ => "pooling",
+    };
+}

@@ -1,0 +1,88 @@
+using EdgeSplit.Contracts.V1;
+
+namespace EdgeSplit.Gateway.Edge;
+
+/// <summary>
+/// Recent costs and counters of the node: per-stage milliseconds per token and queue wait as exponentially
+/// weighted moving averages (what a device's planner needs), plus totals for tests and logs.
+/// </summary>
+internal sealed class LoadTracker(double alpha)
+{
+    private readonly Lock _gate = new();
+    private double[] _stageMsPerToken = [];
+    private double _queueMs;
+    private double _rowMs;
+    private long _computed;
+    private long _batches;
+    private long _expired;
+    private long _rejected;
+
+    /// <summary>Requests that reached compute.</summary>
+    public long Computed => Interlocked.Read(ref _computed);
+
+    /// <summary>Micro-batches run.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Requests dropped because their deadline passed before compute.</summary>
+    public long Expired => Interlocked.Read(ref _expired);
+
+    /// <summary>Requests refused because the queue was full.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Recent compute milliseconds per row.</summary>
+    public double RowMs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rowMs;
+            }
+        }
+    }
+
+    public void RecordBatch(int requests, int rows, int sequence, int fromStage, double[] stageMs, double computeMs, double queueMs)
+    {
+        Interlocked.Add(ref _computed, requests);
+        Interlocked.Increment(ref _batches);
+        var tokens = (double)rows * sequence;
+        lock (_gate)
+        {
+            if (_stageMsPerToken.Length < stageMs.Length)
+            {
+                Array.Resize(ref _stageMsPerToken, stageMs.Length);
+            }
+
+            for (var stage = fromStage; stage < stageMs.Length; stage++)
+            {
+                _stageMsPerToken[stage] = Blend(_stageMsPerToken[stage], stageMs[stage] / tokens);
+            }
+
+            _rowMs = Blend(_rowMs, computeMs / rows);
+            _queueMs = Blend(_queueMs, queueMs);
+        }
+    }
+
+    public void RecordExpired() => Interlocked.Increment(ref _expired);
+
+    public void RecordRejected() => Interlocked.Increment(ref _rejected);
+
+    public LoadReport Snapshot(int queueDepth, int inFlight, int stageCount)
+    {
+        var report = new LoadReport { QueueDepth = queueDepth, InFlight = inFlight };
+        lock (_gate)
+        {
+            for (var i = 0; i < stageCount; i++)
+            {
+                report.StageMsPerToken.Add(i < _stageMsPerToken.Length ? _stageMsPerToken[i] : 0);
+            }
+
+            report.RecentQueueMs = _queueMs;
+        }
+
+        return report;
+    }
+
+    // The first sample seeds the average so a fresh node does not report near-zero costs.
+    private double Blend(double average, double sample) => average == 0 ? sample : average + (alpha * (sample - average));
+}

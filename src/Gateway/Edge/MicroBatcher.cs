@@ -1,0 +1,385 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using EdgeSplit.Gateway.Observability;
+using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Inference.Text;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace EdgeSplit.Gateway.Edge;
+
+/// <summary>
+/// Admission control and dynamic micro-batching. A bounded number of requests may wait; the rest are refused
+/// at once. Free workers (one per concurrent batch) take the oldest waiting request and every other one that
+/// starts at the same stage, up to <see cref="EdgeNodeOptions.MaxBatchRows"/> rows, waiting at most
+/// <see cref="EdgeNodeOptions.BatchWindowMs"/> after the oldest arrived for companions. The batch is padded
+/// to its longest sequence; padding has mask 0, so attention and mean pooling never see it. Requests whose
+/// deadline passed or whose caller left are dropped before compute.
+/// </summary>
+internal sealed class MicroBatcher : IHostedService, IDisposable
+{
+    private readonly ModelHost _host;
+    private readonly EdgeNodeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly LoadTracker _load;
+    private readonly ILogger<MicroBatcher> _logger;
+    private readonly EdgeMetrics _metrics;
+    private readonly Channel<WorkItem> _incoming = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly SemaphoreSlim _formGate = new(1, 1);
+    private readonly List<WorkItem> _pending = [];
+    private readonly TimeSpan _window;
+    private readonly CancellationTokenRegistration _stopping;
+    private Task[] _workers = [];
+    private int _queued;
+    private int _inFlight;
+    private int _computingBatches;
+    private volatile bool _accepting = true;
+
+    public MicroBatcher(ModelHost host, IOptions<EdgeNodeOptions> options, TimeProvider time, LoadTracker load, IHostApplicationLifetime lifetime, ILogger<MicroBatcher> logger, EdgeMetrics metrics)
+    {
+        _metrics = metrics;
+        metrics.Observe(() => QueueDepth, () => InFlight);
+        _host = host;
+        _options = options.Value;
+        _time = time;
+        _load = load;
+        _logger = logger;
+        _window = TimeSpan.FromMilliseconds(_options.BatchWindowMs);
+        _stopping = lifetime.ApplicationStopping.Register(StopAccepting);
+    }
+
+    /// <summary>Requests admitted and not yet computing.</summary>
+    public int QueueDepth => Volatile.Read(ref _queued);
+
+    /// <summary>Requests being computed right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Whether new work is taken (false once the node is stopping).</summary>
+    public bool Accepting => _accepting;
+
+    /// <summary>Queues a request, or returns the error to answer with at once (queue full, stopping).</summary>
+    public EdgeError? TryEnqueue(WorkItem item)
+    {
+        if (!_accepting)
+        {
+            return new EdgeError(StatusCode.Unavailable, "the node is shutting down; send new requests elsewhere.");
+        }
+
+        var depth = Interlocked.Increment(ref _queued);
+        if (depth > _options.MaxQueue)
+        {
+            Interlocked.Decrement(ref _queued);
+            _load.RecordRejected();
+            _metrics.Rejected();
+            var retry = RetryAfterMs(depth - 1);
+            EdgeLog.QueueFull(_logger, depth - 1, retry);
+            return new EdgeError(StatusCode.ResourceExhausted, $"the node's queue is full ({_options.MaxQueue} requests waiting); retry after {retry} ms.", retry);
+        }
+
+        if (!_incoming.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _queued);
+            return new EdgeError(StatusCode.Unavailable, "the node is shutting down; send new requests elsewhere.");
+        }
+
+        return null;
+    }
+
+    /// <summary>How long a refused client should wait: the queue's expected drain time, at least RetryAfterMinMs.</summary>
+    public int RetryAfterMs(int queueDepth)
+    {
+        var drain = queueDepth * _load.RowMs / _options.MaxConcurrentBatches;
+        return (int)Math.Clamp(Math.Ceiling(drain), _options.RetryAfterMinMs, 60_000);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _workers = new Task[_options.MaxConcurrentBatches];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = Task.Run(WorkAsync, CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        StopAccepting();
+        _incoming.Writer.TryComplete();
+        await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        EdgeLog.Drained(_logger, _load.Computed);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _formGate.Dispose();
+    }
+
+    private void StopAccepting()
+    {
+        if (_accepting)
+        {
+            _accepting = false;
+            EdgeLog.Draining(_logger, QueueDepth, InFlight);
+        }
+    }
+
+    private async Task WorkAsync()
+    {
+        var model = await _host.WhenLoaded.ConfigureAwait(false);
+        while (await NextBatchAsync().ConfigureAwait(false) is { } batch)
+        {
+            try
+            {
+                Compute(model, batch);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _computingBatches);
+            }
+        }
+    }
+
+    /// <summary>Forms the next batch (one worker at a time); null once the queue is closed and empty.</summary>
+    private async Task<List<WorkItem>?> NextBatchAsync()
+    {
+        await _formGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                var now = _time.GetTimestamp();
+                Drain(now);
+                if (_pending.Count == 0)
+                {
+                    if (!await _incoming.Reader.WaitToReadAsync().ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                var (batch, rows) = Select();
+                var waited = _time.GetElapsedTime(_pending[0].ArrivalTimestamp, now);
+                var idle = _options.DispatchWhenIdle && _pending.Count == 1 && Volatile.Read(ref _computingBatches) == 0;
+                if (rows < _options.MaxBatchRows && waited < _window && !idle && !_incoming.Reader.Completion.IsCompleted)
+                {
+                    var wake = _incoming.Reader.WaitToReadAsync().AsTask();
+                    var timer = Task.Delay(_window - waited, _time);
+                    await Task.WhenAny(wake, timer).ConfigureAwait(false);
+                    if (!wake.IsCompletedSuccessfully || !wake.Result)
+                    {
+                        // Window over (or no more writers): run what we have, after one last look for stragglers.
+                        Drain(_time.GetTimestamp());
+                        (batch, rows) = _pending.Count == 0 ? ([], 0) : Select();
+                        if (batch.Count == 0)
+                        {
+                            continue;
+                        }
+
+                        return Take(batch);
+                    }
+
+                    continue;
+                }
+
+                return Take(batch);
+            }
+        }
+        finally
+        {
+            _formGate.Release();
+        }
+    }
+
+    private List<WorkItem> Take(List<WorkItem> batch)
+    {
+        foreach (var item in batch)
+        {
+            _pending.Remove(item);
+        }
+
+        Interlocked.Add(ref _queued, -batch.Count);
+        Interlocked.Add(ref _inFlight, batch.Count);
+        Interlocked.Increment(ref _computingBatches);
+        return batch;
+    }
+
+    /// <summary>Moves newly arrived requests to the pending list and drops those that may no longer run.</summary>
+    private void Drain(long now)
+    {
+        while (_incoming.Reader.TryRead(out var item))
+        {
+            _pending.Add(item);
+        }
+
+        for (var i = _pending.Count - 1; i >= 0; i--)
+        {
+            var item = _pending[i];
+            EdgeError? error = null;
+            if (item.Cancellation.IsCancellationRequested)
+            {
+                error = new EdgeError(StatusCode.Cancelled, "the caller cancelled the request before it was computed.");
+            }
+            else if (now >= item.DeadlineTimestamp)
+            {
+                var queued = _time.GetElapsedTime(item.ArrivalTimestamp, now).TotalMilliseconds;
+                error = new EdgeError(StatusCode.DeadlineExceeded, $"the request's deadline passed after {queued:F1} ms in the queue; it was not computed.");
+                _load.RecordExpired();
+                _metrics.Expired();
+                EdgeLog.DeadlineDropped(_logger, queued);
+            }
+
+            if (error is not null)
+            {
+                _pending.RemoveAt(i);
+                Interlocked.Decrement(ref _queued);
+                item.Completion.TrySetResult(WorkResult.Failed(error, _time.GetElapsedTime(item.ArrivalTimestamp, now).TotalMilliseconds));
+            }
+        }
+    }
+
+    /// <summary>The oldest request plus, in arrival order, every other one starting at its stage that still fits.</summary>
+    private (List<WorkItem> Batch, int Rows) Select()
+    {
+        var first = _pending[0];
+        var batch = new List<WorkItem> { first };
+        var rows = first.Rows;
+        for (var i = 1; i < _pending.Count && rows < _options.MaxBatchRows; i++)
+        {
+            var item = _pending[i];
+            if (item.StartStage == first.StartStage && rows + item.Rows <= _options.MaxBatchRows)
+            {
+                batch.Add(item);
+                rows += item.Rows;
+            }
+        }
+
+        return (batch, rows);
+    }
+
+    private void Compute(SplitModel model, List<WorkItem> batch)
+    {
+        var start = _time.GetTimestamp();
+        var stage = batch[0].StartStage;
+        var rows = 0;
+        var sequence = 0;
+        var wantHidden = false;
+        foreach (var item in batch)
+        {
+            rows += item.Rows;
+            sequence = Math.Max(sequence, item.Sequence);
+            wantHidden |= item.ReturnHidden;
+        }
+
+        try
+        {
+            var hidden = model.HiddenSize;
+            var (tokens, activation) = Pack(batch, rows, sequence, hidden, stage);
+            var stageMs = new double[model.StageCount];
+            var last = model.StageCount - 1;
+            float[]? lastHidden = null;
+            float[] pooled;
+            if (wantHidden)
+            {
+                lastHidden = stage == last ? activation!.Data : model.Run(tokens, activation, stage, last, stageMs);
+                pooled = model.Run(null, new Activation(last, rows, sequence, hidden, lastHidden, tokens?.AttentionMask ?? activation!.AttentionMask), last, model.StageCount, stageMs);
+            }
+            else
+            {
+                pooled = model.Run(tokens, activation, stage, model.StageCount, stageMs);
+            }
+
+            var end = _time.GetTimestamp();
+            var computeMs = _time.GetElapsedTime(start, end).TotalMilliseconds;
+            var width = pooled.Length / rows;
+            var row = 0;
+            var queueSum = 0.0;
+            foreach (var item in batch)
+            {
+                var embeddings = new float[item.Rows][];
+                for (var r = 0; r < item.Rows; r++)
+                {
+                    embeddings[r] = pooled.AsSpan((row + r) * width, width).ToArray();
+                }
+
+                var itemHidden = item.ReturnHidden ? Unpad(lastHidden!, row, item.Rows, item.Sequence, sequence, hidden) : null;
+                var queueMs = _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds;
+                queueSum += queueMs;
+                row += item.Rows;
+                item.Completion.TrySetResult(new WorkResult(embeddings, itemHidden, queueMs, computeMs, rows, null));
+            }
+
+            _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, queueSum / batch.Count);
+            _metrics.Batch(rows, stage);
+            EdgeLog.BatchComputed(_logger, batch.Count, rows, sequence, stage, computeMs);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            EdgeLog.BatchFailed(_logger, rows, stage, ex);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetResult(WorkResult.Failed(new EdgeError(StatusCode.Internal, $"the node failed to compute the batch: {ex.Message}")));
+            }
+        }
+        finally
+        {
+            Interlocked.Add(ref _inFlight, -batch.Count);
+        }
+    }
+
+    /// <summary>Copies the batch's requests into one tensor padded to <paramref name="sequence"/> (padding: id 0, mask 0, zeros).</summary>
+    private static (TokenBatch? Tokens, Activation? Activation) Pack(List<WorkItem> batch, int rows, int sequence, int hidden, int stage)
+    {
+        if (batch.Count == 1 && batch[0].Sequence == sequence)
+        {
+            var only = batch[0];
+            return stage == 0
+                ? (new TokenBatch(rows, sequence, only.InputIds!, only.Mask, only.TokenTypeIds!), null)
+                : (null, new Activation(stage, rows, sequence, hidden, only.Hidden!, only.Mask));
+        }
+
+        var mask = new long[rows * sequence];
+        long[]? ids = stage == 0 ? new long[rows * sequence] : null;
+        long[]? types = stage == 0 ? new long[rows * sequence] : null;
+        float[]? data = stage == 0 ? null : new float[rows * sequence * hidden];
+        var row = 0;
+        foreach (var item in batch)
+        {
+            for (var r = 0; r < item.Rows; r++, row++)
+            {
+                var from = r * item.Sequence;
+                var to = row * sequence;
+                item.Mask.AsSpan(from, item.Sequence).CopyTo(mask.AsSpan(to));
+                if (stage == 0)
+                {
+                    item.InputIds.AsSpan(from, item.Sequence).CopyTo(ids.AsSpan(to));
+                    item.TokenTypeIds.AsSpan(from, item.Sequence).CopyTo(types.AsSpan(to));
+                }
+                else
+                {
+                    item.Hidden.AsSpan(from * hidden, item.Sequence * hidden).CopyTo(data.AsSpan(to * hidden));
+                }
+            }
+        }
+
+        Debug.Assert(row == rows, "every row packed");
+        return stage == 0
+            ? (new TokenBatch(rows, sequence, ids!, mask, types!), null)
+            : (null, new Activation(stage, rows, sequence, hidden, data!, mask));
+    }
+
+    private static float[] Unpad(float[] padded, int firstRow, int rows, int itemSequence, int sequence, int hidden)
+    {
+        var result = new float[rows * itemSequence * hidden];
+        for (var r = 0; r < rows; r++)
+        {
+            padded.AsSpan((firstRow + r) * sequence * hidden, itemSequence * hidden).CopyTo(result.AsSpan(r * itemSequence * hidden));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,278 @@
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Contracts.Wire;
+using Google.Protobuf;
+
+namespace EdgeSplit.Contracts.Tests.Wire;
+
+public sealed class ActivationCodecTests
+{
+    private const int Hidden = 384;
+
+    [Theory]
+    [InlineData(Encoding.F32, 4)]
+    [InlineData(Encoding.F16, 2)]
+    [InlineData(Encoding.I8, 1)]
+    public void Encode_AnyEncoding_ByteLengthIsElementsTimesWidth(Encoding encoding, int width)
+    {
+        var values = RandomValues(2 * 5 * Hidden, seed: 1);
+
+        var tensor = ActivationCodec.Encode(values, 2, 5, Hidden, encoding);
+
+        Assert.Equal(2 * 5 * Hidden * width, tensor.Data.Length);
+        Assert.Equal([2L, 5L, Hidden], tensor.Shape);
+        Assert.Equal(encoding == Encoding.I8 ? 10 : 0, tensor.Scales.Count);
+    }
+
+    [Fact]
+    public void Decode_F32_RoundTripsExactly()
+    {
+        var values = RandomValues(3 * 7 * Hidden, seed: 2);
+
+        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(values, 3, 7, Hidden, Encoding.F32), Hidden, 8, 64);
+
+        Assert.Equal(values, decoded);
+    }
+
+    [Fact]
+    public void Decode_F16_ErrorWithinHalfPrecision()
+    {
+        var values = RandomValues(4 * 9 * Hidden, seed: 3);
+
+        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(values, 4, 9, Hidden, Encoding.F16), Hidden, 8, 64);
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            // binary16 has an 11-bit significand: relative error <= 2^-11, plus subnormal spacing near zero.
+            Assert.True(MathF.Abs(values[i] - decoded[i]) <= (MathF.Abs(values[i]) * 0.00049f) + 6e-8f, $"element {i}: {values[i]} vs {decoded[i]}");
+        }
+    }
+
+    [Fact]
+    public void Decode_I8_ErrorWithinHalfAStepPerToken()
+    {
+        var values = RandomValues(2 * 6 * Hidden, seed: 4);
+
+        var tensor = ActivationCodec.Encode(values, 2, 6, Hidden, Encoding.I8);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 8, 64);
+
+        Assert.Empty(tensor.OutlierIndex); // uniform values have no outliers
+        for (var t = 0; t < 12; t++)
+        {
+            var scale = tensor.Scales[t];
+            var max = values.AsSpan(t * Hidden, Hidden).ToArray().Max(MathF.Abs);
+            Assert.Equal(max / 127f, scale, 6);
+            for (var i = t * Hidden; i < (t + 1) * Hidden; i++)
+            {
+                Assert.True(MathF.Abs(values[i] - decoded[i]) <= (scale / 2) + 1e-6f, $"element {i}: {values[i]} vs {decoded[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Encode_I8WithOutlierChannel_OutlierExactAndScaleFromTheRest()
+    {
+        var values = RandomValues(2 * Hidden, seed: 7);
+        values[5] = 90f;
+        values[Hidden + 17] = -75f;
+
+        var tensor = ActivationCodec.Encode(values, 1, 2, Hidden, Encoding.I8);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 1, 2);
+
+        Assert.Equal([5, Hidden + 17], tensor.OutlierIndex);
+        Assert.Equal(90f, decoded[5]);
+        Assert.Equal(-75f, decoded[Hidden + 17]);
+        Assert.True(tensor.Scales[0] < 4.01f / 127f, $"scale {tensor.Scales[0]} must ignore the outlier");
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.True(MathF.Abs(values[i] - decoded[i]) <= (tensor.Scales[i / Hidden] / 2) + 1e-6f, $"element {i}");
+        }
+    }
+
+    [Fact]
+    public void ValidateShape_OutlierIndexOutOfRange_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 8), 1, 1, Hidden, Encoding.I8);
+        tensor.OutlierIndex.Add(Hidden);
+        tensor.OutlierValue.Add(1f);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+
+        Assert.Contains("outlier_index[0]", ex.Message);
+    }
+
+    [Fact]
+    public void Decode_NaNOutlierValue_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 9), 1, 1, Hidden, Encoding.I8);
+        tensor.OutlierIndex.Add(3);
+        tensor.OutlierValue.Add(float.NaN);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 1));
+
+        Assert.Contains("element 3", ex.Message);
+    }
+
+    [Fact]
+    public void Decode_I8AllZeroToken_DecodesZeros()
+    {
+        var values = new float[Hidden];
+
+        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(values, 1, 1, Hidden, Encoding.I8), Hidden, 1, 1);
+
+        Assert.All(decoded, v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [InlineData(Encoding.F32, float.NaN)]
+    [InlineData(Encoding.F32, float.PositiveInfinity)]
+    [InlineData(Encoding.F16, float.NaN)]
+    [InlineData(Encoding.F16, float.NegativeInfinity)]
+    public void Decode_NonFiniteValue_ThrowsNamingElement(Encoding encoding, float bad)
+    {
+        var tensor = ActivationCodec.Encode(new float[2 * Hidden], 1, 2, Hidden, encoding);
+        var bytes = tensor.Data.ToByteArray();
+        var offset = (Hidden + 3) * ActivationCodec.BytesPerElement(encoding);
+        if (encoding == Encoding.F32)
+        {
+            BitConverter.GetBytes(bad).CopyTo(bytes, offset);
+        }
+        else
+        {
+            BitConverter.GetBytes((Half)bad).CopyTo(bytes, offset);
+        }
+
+        tensor.Data = ByteString.CopyFrom(bytes);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 2));
+        Assert.Contains($"element {Hidden + 3}", ex.Message);
+        Assert.Contains("finite", ex.Message);
+    }
+
+    [Fact]
+    public void Decode_I8NaNScale_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 5), 1, 1, Hidden, Encoding.I8);
+        tensor.Scales[0] = float.NaN;
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 1));
+
+        Assert.Contains("scale", ex.Message);
+    }
+
+    [Fact]
+    public void Encode_NonFiniteInput_Throws()
+    {
+        var values = new float[Hidden];
+        values[7] = float.NaN;
+
+        Assert.Throws<ArgumentException>(() => ActivationCodec.Encode(values, 1, 1, Hidden, Encoding.F32));
+    }
+
+    [Fact]
+    public void ValidateShape_WrongRank_NamesRank()
+    {
+        var tensor = new Tensor { Encoding = Encoding.F32, Shape = { 1, Hidden } };
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains("rank 2", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateShape_WrongHidden_NamesBothSizes()
+    {
+        var tensor = new Tensor { Encoding = Encoding.F32, Shape = { 1, 1, 100 }, Data = ByteString.CopyFrom(new byte[400]) };
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains("100", ex.Message);
+        Assert.Contains("384", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateShape_ShortData_NamesByteCounts()
+    {
+        var tensor = new Tensor { Encoding = Encoding.F16, Shape = { 1, 2, Hidden }, Data = ByteString.CopyFrom(new byte[10]) };
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains("10 bytes", ex.Message);
+        Assert.Contains((2 * Hidden * 2).ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
+    }
+
+    [Fact]
+    public void ValidateShape_UnknownEncoding_Throws()
+    {
+        var tensor = new Tensor { Encoding = (Encoding)42, Shape = { 1, 1, Hidden } };
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains("unknown encoding 42", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(0L, 4L)]
+    [InlineData(5L, 4L)]
+    [InlineData(1L, 17L)]
+    [InlineData(1L, 0L)]
+    [InlineData(long.MaxValue, 4L)]
+    public void ValidateShape_DimensionOutOfRange_Throws(long batch, long sequence)
+    {
+        var tensor = new Tensor { Encoding = Encoding.F32, Shape = { batch, sequence, Hidden } };
+
+        Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+    }
+
+    [Fact]
+    public void ValidateShape_I8MissingScales_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 6), 1, 2, Hidden, Encoding.I8);
+        tensor.Scales.RemoveAt(1);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains("1 scales", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateMask_WrongLength_Throws()
+    {
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask([1, 1, 1], 1, 4));
+
+        Assert.Contains("3 values", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateMask_ValueNotBinary_Throws()
+    {
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask([1, 2], 1, 2));
+
+        Assert.Contains("only 0 and 1", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateMask_EmptyRow_Throws()
+    {
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask([1, 0, 0, 0], 2, 2));
+
+        Assert.Contains("row 1 has no tokens", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateMask_PaddedRows_Accepts()
+    {
+        ActivationCodec.ValidateMask([1, 1, 0, 1, 0, 0], 2, 3);
+    }
+
+    private static float[] RandomValues(int count, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = (float)((random.NextDouble() * 8) - 4);
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using EdgeSplit.Contracts.V1;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeSplit.Gateway.Tests.Edge;
+
+public sealed class AdmissionTests
+{
+    [Fact]
+    public async Task Infer_QueueFull_ResourceExhaustedAtOnceWithRetryAfter()
+    {
+        await using var node = await EdgeNode.StartAsync(o =>
+        {
+            o.MaxQueue = 2;
+            o.BatchWindowMs = 900;
+            o.DispatchWhenIdle = false;
+        });
+        var waiting = new[]
+        {
+            node.Client.InferAsync(Requests.For(["one"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync,
+            node.Client.InferAsync(Requests.For(["two"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync,
+        };
+        await WaitUntil(() => node.App.Services.GetRequiredService<Gateway.Edge.MicroBatcher>().QueueDepth == 2);
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Requests.For(["three"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync);
+        var refusedAfter = clock.Elapsed;
+        var replies = await Task.WhenAll(waiting);
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.True(refusedAfter < TimeSpan.FromMilliseconds(500), $"refused after {refusedAfter.TotalMilliseconds} ms, not at once");
+        Assert.True(int.Parse(ex.Trailers.GetValue("retry-after-ms")!, System.Globalization.CultureInfo.InvariantCulture) >= 5);
+        Assert.All(replies, r => Assert.Equal(2, r.Timings.BatchRows));
+        Assert.Equal(1, node.Load.Rejected);
+    }
+
+    [Fact]
+    public async Task Infer_DeadlinePassesInQueue_DeadlineExceededAndNotComputed()
+    {
+        await using var node = await EdgeNode.StartAsync(o =>
+        {
+            o.BatchWindowMs = 300;
+            o.DispatchWhenIdle = false;
+        });
+        var request = Requests.For(["late"], 3);
+        request.DeadlineMs = 50;
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(request, deadline: SplitInferenceTests.Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Contains("not computed", ex.Status.Detail);
+        Assert.Equal(0, node.Load.Computed);
+        Assert.Equal(1, node.Load.Expired);
+    }
+
+    [Fact]
+    public async Task Infer_CallDeadlinePassesInQueue_NotComputed()
+    {
+        await using var node = await EdgeNode.StartAsync(o =>
+        {
+            o.BatchWindowMs = 400;
+            o.DispatchWhenIdle = false;
+        });
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Requests.For(["late"], 3), deadline: DateTime.UtcNow.AddMilliseconds(80)).ResponseAsync);
+        await Task.Delay(600);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Equal(0, node.Load.Computed);
+    }
+
+    [Fact]
+    public async Task Infer_TokenIdsDisallowed_FailedPrecondition()
+    {
+        await using var node = await EdgeNode.StartAsync(o => o.AllowTokenIds = false);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Requests.For(["ids"], 0), deadline: SplitInferenceTests.Deadline()).ResponseAsync);
+        var manifest = await node.Client.GetManifestAsync(new ManifestRequest());
+
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Contains("AllowTokenIds", ex.Status.Detail);
+        Assert.False(manifest.AcceptsTokenIds);
+    }
+
+    [Fact]
+    public async Task Stop_RequestInFlight_FinishesThenRefusesNewWork()
+    {
+        var node = await EdgeNode.StartAsync(o =>
+        {
+            o.BatchWindowMs = 300;
+            o.DispatchWhenIdle = false;
+        });
+        var pending = node.Client.InferAsync(Requests.For(["drain me"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync;
+        var batcher = node.App.Services.GetRequiredService<Gateway.Edge.MicroBatcher>();
+        await WaitUntil(() => batcher.QueueDepth == 1);
+
+        var stopping = node.App.StopAsync();
+        var reply = await pending.WaitAsync(EdgeNode.Timeout);
+        await stopping.WaitAsync(EdgeNode.Timeout);
+
+        Assert.Single(reply.Embeddings);
+        Assert.False(batcher.Accepting);
+        Assert.Equal(1, node.Load.Computed);
+        node.Channel.Dispose();
+        await node.App.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Start_InvalidOptions_FailsNamingTheKey()
+    {
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => EdgeNode.StartAsync(null, "--EdgeSplit:Edge:MaxBatchRows=0"));
+
+        Assert.Contains("EdgeSplit:Edge:MaxBatchRows", ex.Message);
+    }
+
+    internal static async Task WaitUntil(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < EdgeNode.Timeout, "condition not reached in time");
+            await Task.Delay(5);
+        }
+    }
+}

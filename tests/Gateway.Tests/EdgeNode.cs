@@ -1,0 +1,58 @@
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Gateway.Edge;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeSplit.Gateway.Tests;
+
+/// <summary>A real edge node on 127.0.0.1 (Kestrel, port 0) serving the shared model, with a gRPC client.</summary>
+internal sealed class EdgeNode : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private EdgeNode(WebApplication app, Uri address)
+    {
+        App = app;
+        Address = address;
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
+        Client = new SplitInference.SplitInferenceClient(Channel);
+    }
+
+    public WebApplication App { get; }
+
+    public Uri Address { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public SplitInference.SplitInferenceClient Client { get; }
+
+    public LoadTracker Load => App.Services.GetRequiredService<LoadTracker>();
+
+    public static async Task<EdgeNode> StartAsync(Action<EdgeNodeOptions>? configure = null, params string[] settings)
+    {
+        var app = GatewayApp.Build(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. settings],
+            configureEdge: edge =>
+            {
+                edge.UseModel(SharedModel.Instance);
+                if (configure is not null)
+                {
+                    edge.Configure(configure);
+                }
+            });
+        await app.StartAsync().WaitAsync(Timeout);
+        await app.Services.GetRequiredService<ModelHost>().WhenLoaded.WaitAsync(Timeout);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EdgeNode(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await App.StopAsync().WaitAsync(Timeout);
+        await App.DisposeAsync();
+    }
+}

@@ -1,0 +1,69 @@
+using EdgeSplit.Contracts.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeSplit.Gateway.Tests.Router;
+
+/// <summary>A real router (Kestrel on 127.0.0.1, port 0) in front of the given edges, with a gRPC client and an HTTP/2 client.</summary>
+internal sealed class EdgeRouter : IAsyncDisposable
+{
+    private EdgeRouter(WebApplication app, Uri address)
+    {
+        App = app;
+        Address = address;
+        Channel = GrpcChannel.ForAddress(address);
+        Client = new SplitInference.SplitInferenceClient(Channel);
+        Http = new HttpClient { BaseAddress = address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+    }
+
+    public WebApplication App { get; }
+
+    public Uri Address { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public SplitInference.SplitInferenceClient Client { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<EdgeRouter> StartAsync(IEnumerable<Uri> edges, params string[] settings)
+    {
+        var edgeSettings = edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.ToString().TrimEnd('/')}");
+        var app = GatewayApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--EdgeSplit:Role=Router",
+            "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false",
+            .. edgeSettings, .. settings,
+        ]);
+        await app.StartAsync().WaitAsync(EdgeNode.Timeout);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EdgeRouter(app, new Uri(address));
+    }
+
+    /// <summary>Polls /readyz until its body starts with <paramref name="healthy"/> healthy edges.</summary>
+    public async Task WaitForHealthyAsync(int healthy)
+    {
+        using var timeout = new CancellationTokenSource(EdgeNode.Timeout);
+        while (true)
+        {
+            var body = await Http.GetStringAsync("/readyz", timeout.Token).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : string.Empty, TaskScheduler.Default);
+            if (body.StartsWith($"{healthy}/", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Channel.Dispose();
+        await App.StopAsync().WaitAsync(EdgeNode.Timeout);
+        await App.DisposeAsync();
+    }
+}
