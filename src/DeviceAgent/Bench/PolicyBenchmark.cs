@@ -69,10 +69,10 @@ internal sealed class PolicyBenchmark(SplitModel model, GatewayProcess gateway, 
     }
 
     /// <summary>Kills the edge process while an offloaded request is on the wire; returns (fallback ms, local median ms) per trial.</summary>
-    public async Task<IReadOnlyList<(double FallbackMs, double LocalMs, AgentRoute Route)>> RunEdgeDeathAsync(ThrottlingProxy proxy, double slowdown, int trials, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(double FallbackMs, double LocalMs, AgentRoute Route, double KilledAtMs)>> RunEdgeDeathAsync(ThrottlingProxy proxy, double slowdown, int trials, CancellationToken cancellationToken)
     {
         proxy.Shape(0, 0);
-        var results = new List<(double, double, AgentRoute)>();
+        var results = new List<(double, double, AgentRoute, double)>();
         await using var agent = Agent(proxy.Address, slowdown, out var transport);
         await using (transport)
         {
@@ -90,11 +90,13 @@ internal sealed class PolicyBenchmark(SplitModel model, GatewayProcess gateway, 
                 }
 
                 var onWire = proxy.ArmRequestTrigger(2048);
+                var clock = Stopwatch.StartNew();
                 var inFlight = agent.EmbedAsync(text, 1, cancellationToken);
                 await onWire.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
                 gateway.Kill();
+                var killedAt = clock.Elapsed.TotalMilliseconds;
                 var result = await inFlight.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-                results.Add((result.ActualMs, Median(local), result.Route));
+                results.Add((result.ActualMs, Median(local), result.Route, killedAt));
                 await gateway.RestartAsync(TimeSpan.FromSeconds(60));
             }
         }

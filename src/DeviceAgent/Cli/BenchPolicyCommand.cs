@@ -19,9 +19,10 @@ internal static class BenchPolicyCommand
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first (connection, exploration)", DefaultValueFactory = _ => 4 };
         var phone = new Option<double>("--phone-slowdown") { Description = "How much slower the device is than the edge in the normal scenarios", DefaultValueFactory = _ => 3 };
         var deaths = new Option<int>("--deaths") { Description = "Edge kills under an in-flight request", DefaultValueFactory = _ => 5 };
+        var deathOnly = new Option<bool>("--death-only") { Description = "Skip the policy scenarios" };
         var command = new Command("bench-policy", "Benchmark the split planner's auto policy against fixed cuts, and fallback when the edge dies.")
         {
-            gatewayOption, rounds, warmup, phone, deaths,
+            gatewayOption, rounds, warmup, phone, deaths, deathOnly,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -44,23 +45,27 @@ internal static class BenchPolicyCommand
             var inv = CultureInfo.InvariantCulture;
             await output.WriteLineAsync(string.Create(inv, $"device x{slow} slower than the edge (emulated), {result.GetValue(rounds)} measured rounds per policy, medians in ms"));
             var all = new List<PolicyResult>();
-            foreach (var scenario in scenarios)
+            foreach (var scenario in result.GetValue(deathOnly) ? [] : scenarios)
             {
                 var results = await bench.RunScenarioAsync(proxy, scenario, result.GetValue(warmup), result.GetValue(rounds), cancellation);
                 all.AddRange(results);
                 await WriteScenarioAsync(output, scenario, results);
             }
 
-            await WriteSummaryAsync(output, scenarios, all);
+            if (all.Count > 0)
+            {
+                await WriteSummaryAsync(output, scenarios, all);
+            }
+
             var trials = await bench.RunEdgeDeathAsync(proxy, slow * 3, result.GetValue(deaths), cancellation);
             await output.WriteLineAsync();
             await output.WriteLineAsync("edge killed while a request (cut 1) is on the wire:");
-            await output.WriteLineAsync("| trial | route | latency ms | local median ms | ratio |");
-            await output.WriteLineAsync("|---|---|---|---|---|");
+            await output.WriteLineAsync("| trial | route | killed at ms | latency ms | local median ms | ratio |");
+            await output.WriteLineAsync("|---|---|---|---|---|---|");
             for (var i = 0; i < trials.Count; i++)
             {
-                var (fallback, local, route) = trials[i];
-                await output.WriteLineAsync(string.Create(inv, $"| {i + 1} | {route.ToString().ToLowerInvariant()} | {fallback:F1} | {local:F1} | {fallback / local:F2} |"));
+                var (fallback, local, route, killedAt) = trials[i];
+                await output.WriteLineAsync(string.Create(inv, $"| {i + 1} | {route.ToString().ToLowerInvariant()} | {killedAt:F1} | {fallback:F1} | {local:F1} | {fallback / local:F2} |"));
             }
 
             var ratios = trials.Select(t => t.FallbackMs / t.LocalMs).ToArray();

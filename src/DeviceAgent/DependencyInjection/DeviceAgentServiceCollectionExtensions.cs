@@ -1,5 +1,6 @@
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,12 +29,14 @@ public static class DeviceAgentServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAgentOptions>, DeviceAgentOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => SplitModel.Load(ModelSource.Bundled()));
+        services.TryAddSingleton<DeviceTelemetry>();
         services.TryAddSingleton(sp => new SplitAgent(
             sp.GetRequiredService<SplitModel>(),
             sp.GetService<IEdgeTransport>(),
             sp.GetRequiredService<IOptions<DeviceAgentOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            sp.GetRequiredService<DeviceTelemetry>()));
         return new DeviceAgentBuilder(services);
     }
 }

@@ -1,4 +1,5 @@
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.Inference.Runtime;
@@ -25,13 +26,20 @@ public sealed class SplitAgent : IAsyncDisposable
     private readonly EdgeCostEstimator _edgeCost;
     private readonly SplitPlanner _planner;
     private readonly EdgeClient? _edge;
+    private readonly DeviceTelemetry? _telemetry;
     private readonly Lock _startLock = new();
     private Task? _started;
     private DeviceCostModel? _deviceCost;
     private long _sequence;
 
     /// <summary>Creates an agent; <paramref name="edge"/> null means device-only. Call <see cref="StartAsync"/> (or just embed).</summary>
-    public SplitAgent(SplitModel model, IEdgeTransport? edge, IOptions<DeviceAgentOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    public SplitAgent(
+        SplitModel model,
+        IEdgeTransport? edge,
+        IOptions<DeviceAgentOptions> options,
+        TimeProvider? time = null,
+        ILoggerFactory? loggers = null,
+        DeviceTelemetry? telemetry = null)
     {
         var validated = options.Value;
         DeviceAgentOptionsValidator.ThrowIfInvalid(validated);
@@ -47,6 +55,8 @@ public sealed class SplitAgent : IAsyncDisposable
         _edge = edge is null
             ? null
             : new EdgeClient(edge, validated.Resilience, _link, _edgeCost, _time, loggers.CreateLogger<EdgeClient>(), model.ModelHash, model.StageCount);
+        _telemetry = telemetry;
+        telemetry?.ObserveBreaker(() => _edge is { IsAvailable: false });
     }
 
     /// <summary>Number of stages N of the model (cut N is fully local).</summary>
@@ -76,6 +86,8 @@ public sealed class SplitAgent : IAsyncDisposable
         await StartAsync(cancellationToken);
         var started = _time.GetTimestamp();
         var id = $"{Environment.ProcessId:x}-{Interlocked.Increment(ref _sequence)}";
+        // The span is current while the edge call runs, so its traceparent joins the edge's span.
+        using var activity = DeviceTelemetry.Source.StartActivity("edgesplit.device.embed");
         var tokens = _model.Tokenize([text]);
         var decision = Plan(tokens.Sequence, cut);
         var chosen = decision.Chosen;
@@ -84,17 +96,22 @@ public sealed class SplitAgent : IAsyncDisposable
         var route = AgentRoute.Local;
         var hedged = false;
         var failure = EdgeFailureKind.None;
+        long bytesSent = 0;
         if (chosen.IsLocal)
         {
             embedding = await _local.FullAsync(tokens, cancellationToken);
         }
         else
         {
-            (embedding, route, hedged, failure) = await OffloadAsync(id, tokens, decision, started, cancellationToken);
+            (embedding, route, hedged, failure, bytesSent) = await OffloadAsync(id, tokens, decision, started, cancellationToken);
         }
 
         var actual = _time.GetElapsedTime(started).TotalMilliseconds;
         var result = new AgentResult(id, text, embedding, chosen.Cut, chosen.Encoding, route, chosen.LatencyMs, actual, hedged, failure, decision);
+        _telemetry?.Answered(result.RouteName, chosen.Cut, chosen.LatencyMs, actual, bytesSent);
+        activity?.SetTag("edgesplit.cut", chosen.Cut);
+        activity?.SetTag("edgesplit.route", result.RouteName);
+        activity?.SetTag("edgesplit.predicted_ms", chosen.LatencyMs);
         AgentLog.Answered(_logger, id, tokens.Sequence, chosen.Cut, chosen.Encoding.ToString(), chosen.LatencyMs, actual, result.RouteName, decision.Reason);
         return result;
     }
@@ -136,9 +153,7 @@ public sealed class SplitAgent : IAsyncDisposable
         var manifest = _edge?.Manifest;
         var link = _link.Snapshot();
         var edge = _edgeCost.Snapshot(tokens, device);
-        var exploreDue = _edge is not null
-            && _edge.SinceLastAttempt >= _options.Planner.ExploreInterval
-            && Math.Min(link.Confidence, edge.Confidence) < 0.5;
+        var exploreDue = _edge is not null && _edge.SinceLastAttempt >= _options.Planner.ExploreInterval;
         var context = new PlanContext(
             tokens,
             _model.HiddenSize,
@@ -148,13 +163,14 @@ public sealed class SplitAgent : IAsyncDisposable
             _edge?.IsAvailable ?? false,
             manifest?.AcceptsTokenIds ?? false,
             manifest?.Encodings,
-            exploreDue);
+            exploreDue,
+            Math.Min(link.Confidence, edge.Confidence) < 0.5);
         return _planner.Plan(context, cut == _model.StageCount ? null : cut) is var decision && cut == _model.StageCount
             ? decision with { Chosen = decision.Local, Reason = "fixed: local" }
             : decision;
     }
 
-    private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure)> OffloadAsync(
+    private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure, long BytesSent)> OffloadAsync(
         string id, TokenBatch tokens, PlanDecision decision, long started, CancellationToken cancellationToken)
     {
         var chosen = decision.Chosen;
@@ -183,12 +199,12 @@ public sealed class SplitAgent : IAsyncDisposable
                 var outcome = await edgeTask;
                 if (outcome.Succeeded)
                 {
-                    return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None);
+                    return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None, outcome.Answer.BytesSent);
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
                 AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
-                return (await tail(), AgentRoute.Fallback, false, outcome.Failure);
+                return (await tail(), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes);
             }
         }
 
@@ -200,7 +216,7 @@ public sealed class SplitAgent : IAsyncDisposable
         if (first == edgeTask && edgeTask.Result.Succeeded)
         {
             _ = localTask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            return (edgeTask.Result.Answer!.Embeddings[0], AgentRoute.Edge, true, EdgeFailureKind.None);
+            return (edgeTask.Result.Answer!.Embeddings[0], AgentRoute.Edge, true, EdgeFailureKind.None, edgeTask.Result.Answer.BytesSent);
         }
 
         var embedding = await localTask;
@@ -213,6 +229,6 @@ public sealed class SplitAgent : IAsyncDisposable
         }
 
         AgentLog.FellBack(_logger, id, failure.ToString(), cut);
-        return (embedding, AgentRoute.Fallback, true, failure);
+        return (embedding, AgentRoute.Fallback, true, failure, chosen.Bytes);
     }
 }

@@ -60,8 +60,9 @@ internal sealed class EdgeCostEstimator
 
     /// <summary>
     /// The edge had not answered after <paramref name="waitedMs"/> although we predicted less: a censored
-    /// sample. Raising the queue estimate to at least the excess steers the next requests away at once,
-    /// without waiting for the call's own timeout.
+    /// sample. It pulls the queue estimate up like any sample (smoothed and winsorized): one hedge lost to a
+    /// scheduling stall must not keep a healthy edge unused for seconds, while a really stuck edge keeps
+    /// losing and is soon avoided (and its timeouts open the circuit).
     /// </summary>
     public void ObserveAtLeast(double waitedMs)
     {
@@ -70,7 +71,7 @@ internal sealed class EdgeCostEstimator
             var now = _time.GetUtcNow();
             if (waitedMs > _queue.Value(now))
             {
-                _queue.Observe(waitedMs, now, alpha: 1, winsorize: false);
+                _queue.Observe(waitedMs, now);
             }
         }
     }

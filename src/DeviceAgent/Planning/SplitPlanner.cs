@@ -14,6 +14,9 @@ internal sealed class SplitPlanner(PlannerOptions options)
     private const double F16EncodeMsPerElement = 1e-6;
     private const double I8EncodeMsPerElement = 2.5e-6;
 
+    // An offload plan predicted within this factor of local is re-tried every ExploreInterval.
+    private const double CloseCallRatio = 1.5;
+
     private static readonly WireEncoding[] PrecisionOrder = [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8];
 
     public PlannerOptions Options => options;
@@ -69,9 +72,19 @@ internal sealed class SplitPlanner(PlannerOptions options)
 
         if (best.IsLocal && context.ExploreDue && candidates.Count > 1)
         {
-            // The link or edge figures are stale: re-measure with one real request at the best offload cut.
+            // Re-measure with one real request at the best offload cut when the figures are stale, or when
+            // offloading is a close call: a local plan makes no edge samples, so without this one noisy sample
+            // could keep a healthy edge unused. The hedge bounds what a wrong guess costs.
             var probe = candidates.Where(c => !c.IsLocal).MinBy(Score)!;
-            return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: estimates are stale, re-measuring the edge path");
+            if (context.EstimatesStale)
+            {
+                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: estimates are stale, re-measuring the edge path");
+            }
+
+            if (probe.LatencyMs <= best.LatencyMs * CloseCallRatio)
+            {
+                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: offloading is a close call, re-measuring the edge path");
+            }
         }
 
         var reason = options.Objective == PlanObjective.Latency ? "lowest predicted latency" : "lowest predicted device energy";

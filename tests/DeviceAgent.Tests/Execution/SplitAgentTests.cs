@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Tests.Resilience;
 using Microsoft.Extensions.Options;
 
@@ -139,6 +141,39 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         Assert.True(result.Cut < agent.StageCount);
         Assert.Contains("actual", result.Explain());
         Assert.Equal(result.Decision.Candidates.Min(c => c.LatencyMs), result.PredictedMs);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_WithTelemetry_CountsRequestByRoute()
+    {
+        using var telemetry = new DeviceTelemetry();
+        var routes = new List<string?>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Name, DeviceTelemetry.Name) || instrument.Meter.Name == DeviceTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            if (instrument.Name == "edgesplit.device.requests")
+            {
+                lock (routes)
+                {
+                    routes.Add(tags.ToArray().Single(t => t.Key == "route").Value as string);
+                }
+            }
+        });
+        listener.Start();
+        await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
+
+        await agent.EmbedAsync(Text);
+
+        Assert.Contains("local", routes);
     }
 
     [Fact]

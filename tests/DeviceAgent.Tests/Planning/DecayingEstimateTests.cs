@@ -80,6 +80,20 @@ public sealed class DecayingEstimateTests
     }
 
     [Fact]
+    public void Observe_EstimateMostlyBackToPrior_SampleReplacesIt()
+    {
+        var clock = new FakeTimeProvider();
+        var estimate = new DecayingEstimate(100, Options);
+        estimate.Observe(80, clock.GetUtcNow());
+        clock.Advance(TimeSpan.FromSeconds(10)); // confidence 2^-2.5 < 0.5: ~96, mostly prior
+
+        estimate.Observe(2, clock.GetUtcNow());
+
+        // Neither winsorized toward 96 nor smoothed: a recovered link must look recovered at once.
+        Assert.Equal(2, estimate.Value(clock.GetUtcNow()), 9);
+    }
+
+    [Fact]
     public void Observe_NonFiniteSample_Ignored()
     {
         var clock = new FakeTimeProvider();

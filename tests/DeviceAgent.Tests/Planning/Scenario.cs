@@ -20,6 +20,7 @@ internal static class Scenario
         bool edgeAvailable = true,
         bool acceptsTokenIds = false,
         bool exploreDue = false,
+        bool estimatesStale = false,
         IReadOnlyList<WireEncoding>? encodings = null) =>
         new(
             tokens,
@@ -30,5 +31,6 @@ internal static class Scenario
             edgeAvailable,
             acceptsTokenIds,
             encodings,
-            exploreDue);
+            exploreDue,
+            estimatesStale);
 }

@@ -193,12 +193,30 @@ public sealed class SplitPlannerTests
     [Fact]
     public void Plan_ExploreDueAndLocalBest_SendsOneRequestToTheEdge()
     {
-        var context = Scenario.Context(queueMs: 40, exploreDue: true);
+        var context = Scenario.Context(queueMs: 40, exploreDue: true, estimatesStale: true);
 
         var decision = Planner().Plan(context);
 
         Assert.False(decision.Chosen.IsLocal);
         Assert.StartsWith("explore", decision.Reason);
+    }
+
+    [Fact]
+    public void Plan_ExploreDueFreshEstimatesEdgeFarWorse_StaysLocal()
+    {
+        var decision = Planner().Plan(Scenario.Context(queueMs: 40, exploreDue: true));
+
+        Assert.True(decision.Chosen.IsLocal);
+    }
+
+    [Fact]
+    public void Plan_ExploreDueFreshEstimatesCloseCall_ReMeasuresEdge()
+    {
+        // Offload predicted at ~1.3x local: close enough that one noisy sample may be all that separates them.
+        var decision = Planner().Plan(Scenario.Context(queueMs: 6, exploreDue: true));
+
+        Assert.False(decision.Chosen.IsLocal);
+        Assert.Contains("close call", decision.Reason);
     }
 
     [Fact]
