@@ -57,19 +57,25 @@ internal static class BenchPolicyCommand
                 await WriteSummaryAsync(output, scenarios, all);
             }
 
-            var trials = await bench.RunEdgeDeathAsync(proxy, slow * 3, result.GetValue(deaths), cancellation);
-            await output.WriteLineAsync();
-            await output.WriteLineAsync("edge killed while a request (cut 1) is on the wire:");
-            await output.WriteLineAsync("| trial | route | killed at ms | latency ms | local median ms | ratio |");
-            await output.WriteLineAsync("|---|---|---|---|---|---|");
-            for (var i = 0; i < trials.Count; i++)
+            foreach (var resetFirst in new[] { false, true })
             {
-                var (fallback, local, route, killedAt) = trials[i];
-                await output.WriteLineAsync(string.Create(inv, $"| {i + 1} | {route.ToString().ToLowerInvariant()} | {killedAt:F1} | {fallback:F1} | {local:F1} | {fallback / local:F2} |"));
+                var trials = await bench.RunEdgeDeathAsync(proxy, slow * 3, result.GetValue(deaths), resetFirst, cancellation);
+                await output.WriteLineAsync();
+                await output.WriteLineAsync(resetFirst
+                    ? "edge killed and its connection reset while a request (cut 1) is on the wire:"
+                    : "edge process killed (SIGKILL) while a request (cut 1) is on the wire:");
+                await output.WriteLineAsync("| trial | route | killed at ms | latency ms | local median ms | ratio |");
+                await output.WriteLineAsync("|---|---|---|---|---|---|");
+                for (var i = 0; i < trials.Count; i++)
+                {
+                    var (fallback, local, route, killedAt) = trials[i];
+                    await output.WriteLineAsync(string.Create(inv, $"| {i + 1} | {route.ToString().ToLowerInvariant()} | {killedAt:F1} | {fallback:F1} | {local:F1} | {fallback / local:F2} |"));
+                }
+
+                var ratios = trials.Select(t => t.FallbackMs / t.LocalMs).ToArray();
+                await output.WriteLineAsync(string.Create(inv, $"median ratio {PolicyBenchmark.Median(ratios):F2}, worst {ratios.DefaultIfEmpty(double.NaN).Max():F2} (target <= 1.10)"));
             }
 
-            var ratios = trials.Select(t => t.FallbackMs / t.LocalMs).ToArray();
-            await output.WriteLineAsync(string.Create(inv, $"median ratio {PolicyBenchmark.Median(ratios):F2}, worst {ratios.DefaultIfEmpty(double.NaN).Max():F2} (target <= 1.10)"));
             return 0;
         });
         return command;
