@@ -15,6 +15,7 @@ internal static class AgentCommandLine
         root.Subcommands.Add(EmbedCommand.Create(output));
         root.Subcommands.Add(PartitionCommand.Create(output));
         root.Subcommands.Add(BenchSplitCommand.Create(output));
+        root.Subcommands.Add(BenchPolicyCommand.Create(output));
         var parse = root.Parse(args);
         try
         {

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.Inference.Runtime;
 
 namespace EdgeSplit.DeviceAgent.Cli;
@@ -15,76 +17,118 @@ internal static class EmbedCommand
         var modelOptions = new ModelOptions();
         var split = new Option<string>("--split") { Description = "local | auto | K (stages [0,K) on the device)", DefaultValueFactory = _ => "local" };
         var edge = new Option<string?>("--edge") { Description = "Edge node URL, e.g. http://127.0.0.1:5000" };
-        var encoding = new Option<string>("--encoding") { Description = "Activation encoding on the wire: f32 | f16 | i8", DefaultValueFactory = _ => "f32" };
+        var encoding = new Option<string>("--encoding") { Description = "Activation encoding on the wire: auto | f32 | f16 | i8 (auto: chosen with the cut from the link speed)", DefaultValueFactory = _ => "auto" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per text" };
-        var texts = new Argument<string[]>("text") { Description = "Texts to embed", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("embed", "Embed texts with the split model.") { split, edge, encoding, json, texts };
+        var explain = new Option<bool>("--explain") { Description = "Print the predicted cost of every cut, the choice and the actual latency (to stderr with --json)" };
+        var objective = new Option<string>("--objective") { Description = "What --split auto minimises: latency | energy", DefaultValueFactory = _ => "latency" };
+        var budget = new Option<int>("--budget-ms") { Description = "Latency budget per request; the edge call's deadline", DefaultValueFactory = _ => 2000 };
+        var file = new Option<FileInfo?>("--file") { Description = "Embed the non-empty lines of this file, one request each" };
+        var interval = new Option<int>("--interval-ms") { Description = "Pause between requests with --file", DefaultValueFactory = _ => 0 };
+        var slowdown = new Option<double>("--device-slowdown") { Description = "Emulate a device this many times slower (benchmarks)", DefaultValueFactory = _ => 1 };
+        var verbose = new Option<bool>("--verbose") { Description = "Log the agent's decisions, fallbacks and circuit changes to stderr" };
+        var texts = new Argument<string[]>("text") { Description = "Texts to embed", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("embed", "Embed texts with the split model.")
+        {
+            split, edge, encoding, json, explain, objective, budget, file, interval, slowdown, verbose, texts,
+        };
         modelOptions.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var choice = SplitChoice.Parse(result.GetValue(split)!);
             var edgeUrl = ParseEdge(result.GetValue(edge));
-            var inputs = result.GetValue(texts) ?? [];
-            ValidateTexts(inputs);
-            if (choice.Mode == SplitMode.Auto || (edgeUrl is not null && choice.Mode == SplitMode.Local))
+            var policy = ParseEncoding(result.GetValue(encoding)!);
+            var inputs = await ReadInputsAsync(result.GetValue(texts) ?? [], result.GetValue(file), cancellation);
+            var asJson = result.GetValue(json);
+            var intervalMs = result.GetValue(interval);
+            if (intervalMs < 0)
             {
-                throw new CliException(edgeUrl is null
-                    ? "--split auto is not available in this build yet; use --split local or --split K."
-                    : "--edge needs a fixed cut in this build: --split K (0 sends token ids); automatic splitting comes with the planner.");
+                throw new CliException("--interval-ms must be 0 or more.");
             }
 
-            var wire = ParseEncoding(result.GetValue(encoding)!);
             using var model = SplitModel.Load(modelOptions.LoadSource(result), modelOptions.SplitOptions(result));
             var cut = choice.Mode == SplitMode.Local ? model.StageCount : choice.Cut;
-            if (cut > model.StageCount)
+            if (choice.Mode == SplitMode.Fixed && cut > model.StageCount)
             {
                 throw new CliException($"--split {cut} is out of range: this model has {model.StageCount} stages (0..{model.StageCount}).");
             }
 
-            if (edgeUrl is not null)
+            if (edgeUrl is null && choice.Mode != SplitMode.Auto && !result.GetValue(explain))
             {
-                if (cut >= model.StageCount)
-                {
-                    throw new CliException($"--split {cut} leaves nothing for the edge: use 0..{model.StageCount - 1} with --edge.");
-                }
-
-                await using var transport = new GrpcEdgeTransport(edgeUrl);
-                var info = await transport.GetManifestAsync(cancellation);
-                foreach (var text in inputs)
-                {
-                    var clock = Stopwatch.StartNew();
-                    var tokens = model.Tokenize([text]);
-                    var request = cut == 0
-                        ? new EdgeRequest(Guid.NewGuid().ToString("N"), 0, tokens, null, wire)
-                        : new EdgeRequest(Guid.NewGuid().ToString("N"), cut, null, model.RunHead(tokens, cut), wire);
-                    var answer = await transport.InferAsync(request, cancellation);
-                    if (answer.ModelHash != info.ModelHash)
-                    {
-                        throw new CliException($"the edge answered with model {answer.ModelHash}, not {info.ModelHash}.");
-                    }
-
-                    var latency = clock.Elapsed.TotalMilliseconds;
-                    await WriteResultAsync(output, result.GetValue(json), new EmbedResult(text, answer.Embeddings[0], cut, "edge", latency));
-                }
-
+                await RunLocalAsync(output, model, cut, inputs, asJson, intervalMs, cancellation);
                 return 0;
             }
 
-            foreach (var text in inputs)
+            var options = AgentOptions(choice, policy, result.GetValue(objective)!, result.GetValue(budget), result.GetValue(slowdown));
+            await using var transport = edgeUrl is null ? null : EdgeTransportFactory.Create(edgeUrl);
+            var loggers = result.GetValue(verbose) ? new StderrLogger(result.InvocationConfiguration.Error, "agent", Microsoft.Extensions.Logging.LogLevel.Debug) : null;
+            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers);
+            await agent.StartAsync(cancellation);
+            var counts = new Dictionary<AgentRoute, int>();
+            var explainTo = asJson ? result.InvocationConfiguration.Error : output;
+            for (var i = 0; i < inputs.Count; i++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                var clock = Stopwatch.StartNew();
-                var tokens = model.Tokenize([text]);
-                var embedding = cut is 0 || cut == model.StageCount
-                    ? model.Embed(tokens)[0]
-                    : model.Finish(model.RunHead(tokens, cut))[0];
-                var latency = clock.Elapsed.TotalMilliseconds;
-                await WriteResultAsync(output, result.GetValue(json), new EmbedResult(text, embedding, cut, "local", latency));
+                if (i > 0 && intervalMs > 0)
+                {
+                    await Task.Delay(intervalMs, cancellation);
+                }
+
+                var answer = await agent.EmbedAsync(inputs[i], choice.Mode == SplitMode.Auto ? null : cut, cancellation);
+                counts[answer.Route] = counts.GetValueOrDefault(answer.Route) + 1;
+                if (result.GetValue(explain))
+                {
+                    await explainTo.WriteAsync(answer.Explain());
+                }
+
+                await WriteResultAsync(output, asJson, new EmbedResult(answer.Text, answer.Embedding, answer.Cut, answer.RouteName, answer.ActualMs)
+                {
+                    Encoding = answer.Route == AgentRoute.Local ? null : answer.Encoding.ToString().ToLowerInvariant(),
+                    PredictedMs = Math.Round(answer.PredictedMs, 3),
+                    Hedged = answer.Hedged ? true : null,
+                    Failure = answer.Failure == EdgeFailureKind.None ? null : answer.Failure.ToString(),
+                    Reason = answer.Decision.Reason,
+                });
+            }
+
+            if (inputs.Count > 1 && edgeUrl is not null)
+            {
+                await result.InvocationConfiguration.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{inputs.Count} requests: edge {counts.GetValueOrDefault(AgentRoute.Edge)}, local {counts.GetValueOrDefault(AgentRoute.Local)}, fallback {counts.GetValueOrDefault(AgentRoute.Fallback)}, errors 0"));
             }
 
             return 0;
         });
         return command;
+    }
+
+    internal static DeviceAgentOptions AgentOptions(SplitChoice choice, EncodingPolicy encoding, string objective, int budgetMs, double slowdown)
+    {
+        if (budgetMs < 10)
+        {
+            throw new CliException("--budget-ms must be at least 10.");
+        }
+
+        if (slowdown < 1)
+        {
+            throw new CliException("--device-slowdown must be 1 or more.");
+        }
+
+        var options = new DeviceAgentOptions { DeviceSlowdown = slowdown };
+        options.Planner.Encoding = encoding;
+        options.Planner.Objective = objective.ToLowerInvariant() switch
+        {
+            "latency" => PlanObjective.Latency,
+            "energy" => PlanObjective.Energy,
+            _ => throw new CliException($"--objective must be latency or energy, not '{objective}'."),
+        };
+        if (choice is { Mode: SplitMode.Fixed, Cut: 0 })
+        {
+            // Asking for cut 0 explicitly is the user's consent to send token ids.
+            options.Planner.MinDeviceStages = 0;
+            options.Planner.AllowTokenIds = true;
+        }
+
+        options.Resilience.LatencyBudget = TimeSpan.FromMilliseconds(budgetMs);
+        return options;
     }
 
     internal static Uri? ParseEdge(string? value)
@@ -99,12 +143,13 @@ internal static class EmbedCommand
             : throw new CliException($"--edge must be an http:// or https:// URL, not '{value}'.");
     }
 
-    internal static WireEncoding ParseEncoding(string value) => value.ToLowerInvariant() switch
+    internal static EncodingPolicy ParseEncoding(string value) => value.ToLowerInvariant() switch
     {
-        "f32" => WireEncoding.F32,
-        "f16" => WireEncoding.F16,
-        "i8" => WireEncoding.I8,
-        _ => throw new CliException($"--encoding must be f32, f16 or i8, not '{value}'."),
+        "auto" => EncodingPolicy.Auto,
+        "f32" => EncodingPolicy.F32,
+        "f16" => EncodingPolicy.F16,
+        "i8" => EncodingPolicy.I8,
+        _ => throw new CliException($"--encoding must be auto, f32, f16 or i8, not '{value}'."),
     };
 
     internal static void ValidateTexts(IReadOnlyList<string> texts)
@@ -123,11 +168,60 @@ internal static class EmbedCommand
         if (json)
         {
             await output.WriteLineAsync(JsonSerializer.Serialize(result, EmbedResult.JsonOptions));
+            await output.FlushAsync();
             return;
         }
 
         var head = string.Join(", ", result.Embedding.Take(4).Select(v => v.ToString("F4", CultureInfo.InvariantCulture)));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"[{result.Route} split={result.Split} {result.LatencyMs:F1} ms] {result.Text} -> [{head}, ...] ({result.Embedding.Length} dims)"));
+    }
+
+    private static async Task<IReadOnlyList<string>> ReadInputsAsync(string[] texts, FileInfo? file, CancellationToken cancellation)
+    {
+        if (file is null)
+        {
+            if (texts.Length == 0)
+            {
+                throw new CliException("give at least one text, or --file PATH.");
+            }
+
+            ValidateTexts(texts);
+            return texts;
+        }
+
+        if (texts.Length > 0)
+        {
+            throw new CliException("give texts or --file, not both.");
+        }
+
+        if (!file.Exists)
+        {
+            throw new CliException($"--file '{file.FullName}' does not exist.");
+        }
+
+        var lines = (await File.ReadAllLinesAsync(file.FullName, cancellation)).Where(l => !string.IsNullOrWhiteSpace(l)).ToArray();
+        return lines.Length > 0 ? lines : throw new CliException($"--file '{file.FullName}' has no non-empty lines.");
+    }
+
+    /// <summary>No edge and a fixed cut: run both halves here (the split is still exercised, route local).</summary>
+    private static async Task RunLocalAsync(TextWriter output, SplitModel model, int cut, IReadOnlyList<string> inputs, bool json, int intervalMs, CancellationToken cancellation)
+    {
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (i > 0 && intervalMs > 0)
+            {
+                await Task.Delay(intervalMs, cancellation);
+            }
+
+            var clock = Stopwatch.StartNew();
+            var tokens = model.Tokenize([inputs[i]]);
+            var embedding = cut is 0 || cut == model.StageCount
+                ? model.Embed(tokens)[0]
+                : model.Finish(model.RunHead(tokens, cut))[0];
+            var latency = clock.Elapsed.TotalMilliseconds;
+            await WriteResultAsync(output, json, new EmbedResult(inputs[i], embedding, cut, "local", latency));
+        }
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace EdgeSplit.DeviceAgent.Cli;
 
-/// <summary>One line of <c>embed --json</c>.</summary>
+/// <summary>One line of <c>embed --json</c>; the planner's fields are present when the agent planned the request.</summary>
 internal sealed record EmbedResult(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("embedding")] float[] Embedding,
@@ -11,5 +11,25 @@ internal sealed record EmbedResult(
     [property: JsonPropertyName("route")] string Route,
     [property: JsonPropertyName("latencyMs")] double LatencyMs)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Wire encoding of the activation when the request went to the edge.</summary>
+    [JsonPropertyName("encoding")]
+    public string? Encoding { get; init; }
+
+    /// <summary>The planner's predicted latency of the chosen cut.</summary>
+    [JsonPropertyName("predictedMs")]
+    public double? PredictedMs { get; init; }
+
+    /// <summary>True when the local hedge was started because the edge was late.</summary>
+    [JsonPropertyName("hedged")]
+    public bool? Hedged { get; init; }
+
+    /// <summary>Why the edge path failed, for route "fallback".</summary>
+    [JsonPropertyName("failure")]
+    public string? Failure { get; init; }
+
+    /// <summary>Why this cut: the planner's reason.</summary>
+    [JsonPropertyName("reason")]
+    public string? Reason { get; init; }
 }

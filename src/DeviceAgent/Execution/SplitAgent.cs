@@ -1,0 +1,234 @@
+using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Observability;
+using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.DeviceAgent.Resilience;
+using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Inference.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeSplit.DeviceAgent.Execution;
+
+/// <summary>
+/// The device agent: plans a cut per request, runs the head locally, offloads the rest to the edge with
+/// a deadline and a hedge, and resumes locally from the cut tensor on any failure. Every request gets
+/// exactly one answer.
+/// </summary>
+public sealed class SplitAgent : IAsyncDisposable
+{
+    private readonly SplitModel _model;
+    private readonly DeviceAgentOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LocalExecutor _local;
+    private readonly LinkEstimator _link;
+    private readonly EdgeCostEstimator _edgeCost;
+    private readonly SplitPlanner _planner;
+    private readonly EdgeClient? _edge;
+    private readonly DeviceTelemetry? _telemetry;
+    private readonly Lock _startLock = new();
+    private Task? _started;
+    private DeviceCostModel? _deviceCost;
+    private long _sequence;
+
+    /// <summary>Creates an agent; <paramref name="edge"/> null means device-only. Call <see cref="StartAsync"/> (or just embed).</summary>
+    public SplitAgent(
+        SplitModel model,
+        IEdgeTransport? edge,
+        IOptions<DeviceAgentOptions> options,
+        TimeProvider? time = null,
+        ILoggerFactory? loggers = null,
+        DeviceTelemetry? telemetry = null)
+    {
+        var validated = options.Value;
+        DeviceAgentOptionsValidator.ThrowIfInvalid(validated);
+        _model = model;
+        _options = validated;
+        _time = time ?? TimeProvider.System;
+        loggers ??= NullLoggerFactory.Instance;
+        _logger = loggers.CreateLogger<SplitAgent>();
+        _local = new LocalExecutor(model, validated.DeviceSlowdown);
+        _link = new LinkEstimator(validated.Estimators, _time);
+        _edgeCost = new EdgeCostEstimator(validated.Estimators, _time);
+        _planner = new SplitPlanner(validated.Planner);
+        _edge = edge is null
+            ? null
+            : new EdgeClient(edge, validated.Resilience, _link, _edgeCost, _time, loggers.CreateLogger<EdgeClient>(), model.ModelHash, model.StageCount);
+        _telemetry = telemetry;
+        telemetry?.ObserveBreaker(() => _edge is { IsAvailable: false });
+    }
+
+    /// <summary>Number of stages N of the model (cut N is fully local).</summary>
+    public int StageCount => _model.StageCount;
+
+    /// <summary>Whether the planner may use the edge right now (connected and circuit closed).</summary>
+    public bool EdgeAvailable => _edge?.IsAvailable ?? false;
+
+    /// <summary>The device cost model's start-up profile (available after start).</summary>
+    public IReadOnlyList<LinearStageCost> DeviceProfile => _deviceCost?.Profile ?? [];
+
+    internal EdgeClient? Edge => _edge;
+
+    /// <summary>Profiles the device and connects to the edge (concurrently). Idempotent.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_startLock)
+        {
+            return _started ??= StartCoreAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Embeds one text, planning the cut (or using <paramref name="cut"/>: 0..N, N = local).</summary>
+    public async Task<AgentResult> EmbedAsync(string text, int? cut = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        await StartAsync(cancellationToken);
+        var started = _time.GetTimestamp();
+        var id = $"{Environment.ProcessId:x}-{Interlocked.Increment(ref _sequence)}";
+        // The span is current while the edge call runs, so its traceparent joins the edge's span.
+        using var activity = DeviceTelemetry.Source.StartActivity("edgesplit.device.embed");
+        var tokens = _model.Tokenize([text]);
+        var decision = Plan(tokens.Sequence, cut);
+        var chosen = decision.Chosen;
+
+        float[] embedding;
+        var route = AgentRoute.Local;
+        var hedged = false;
+        var failure = EdgeFailureKind.None;
+        long bytesSent = 0;
+        if (chosen.IsLocal)
+        {
+            embedding = await _local.FullAsync(tokens, cancellationToken);
+        }
+        else
+        {
+            (embedding, route, hedged, failure, bytesSent) = await OffloadAsync(id, tokens, decision, started, cancellationToken);
+        }
+
+        var actual = _time.GetElapsedTime(started).TotalMilliseconds;
+        var result = new AgentResult(id, text, embedding, chosen.Cut, chosen.Encoding, route, chosen.LatencyMs, actual, hedged, failure, decision);
+        _telemetry?.Answered(result.RouteName, chosen.Cut, chosen.LatencyMs, actual, bytesSent);
+        activity?.SetTag("edgesplit.cut", chosen.Cut);
+        activity?.SetTag("edgesplit.route", result.RouteName);
+        activity?.SetTag("edgesplit.predicted_ms", chosen.LatencyMs);
+        AgentLog.Answered(_logger, id, tokens.Sequence, chosen.Cut, chosen.Encoding.ToString(), chosen.LatencyMs, actual, result.RouteName, decision.Reason);
+        return result;
+    }
+
+    /// <summary>Plans without running: what the agent would do for a text now.</summary>
+    public async Task<PlanDecision> PlanAsync(string text, int? cut = null, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return Plan(_model.Tokenize([text]).Sequence, cut);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_edge is not null)
+        {
+            await _edge.DisposeAsync();
+        }
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        var connect = _edge?.ConnectAsync(cancellationToken) ?? Task.CompletedTask;
+        var (costs, ms) = await Task.Run(() => DeviceProfiler.Profile(_local, _options.ProfileLengths, _options.ProfileRepeats), cancellationToken);
+        if (_options.DeviceSlowdown > 1)
+        {
+            costs = costs.Select(c => new LinearStageCost(c.FixedMs * _options.DeviceSlowdown, c.PerTokenMs * _options.DeviceSlowdown)).ToArray();
+        }
+
+        _deviceCost = new DeviceCostModel(costs, _options.Estimators.Alpha);
+        _local.CostModel = _deviceCost;
+        AgentLog.Profiled(_logger, ms, DeviceProfiler.Summarize(costs));
+        await connect;
+    }
+
+    private PlanDecision Plan(int tokens, int? cut)
+    {
+        var device = _deviceCost!.Predict(tokens);
+        var manifest = _edge?.Manifest;
+        var link = _link.Snapshot();
+        var edge = _edgeCost.Snapshot(tokens, device);
+        var exploreDue = _edge is not null && _edge.SinceLastAttempt >= _options.Planner.ExploreInterval;
+        var context = new PlanContext(
+            tokens,
+            _model.HiddenSize,
+            device,
+            edge,
+            link,
+            _edge?.IsAvailable ?? false,
+            manifest?.AcceptsTokenIds ?? false,
+            manifest?.Encodings,
+            exploreDue,
+            Math.Min(link.Confidence, edge.Confidence) < 0.5);
+        return _planner.Plan(context, cut == _model.StageCount ? null : cut) is var decision && cut == _model.StageCount
+            ? decision with { Chosen = decision.Local, Reason = "fixed: local" }
+            : decision;
+    }
+
+    private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure, long BytesSent)> OffloadAsync(
+        string id, TokenBatch tokens, PlanDecision decision, long started, CancellationToken cancellationToken)
+    {
+        var chosen = decision.Chosen;
+        var cut = chosen.Cut;
+        var activation = cut == 0 ? null : await _local.HeadAsync(tokens, cut, cancellationToken);
+
+        // The one local continuation: from the cut tensor (or, for cut 0, the tokens). Stages [0,cut) are never rerun.
+        Func<Task<float[]>> tail = activation is null
+            ? () => _local.FullAsync(tokens, CancellationToken.None)
+            : () => _local.TailAsync(activation, CancellationToken.None);
+
+        var budget = _options.Resilience.LatencyBudget - _time.GetElapsedTime(started);
+        var timeout = budget > _options.Resilience.MinEdgeTimeout ? budget : _options.Resilience.MinEdgeTimeout;
+        var request = new EdgeRequest(id, cut, cut == 0 ? tokens : null, activation, chosen.Encoding, timeout);
+        var edgeTask = _edge!.InferAsync(request, timeout, tokens.Sequence, _deviceCost!.Predict(tokens.Sequence), cancellationToken);
+
+        var localTailMs = decision.Local.DeviceMs - chosen.DeviceMs;
+        var hedgeMs = Math.Max(0, Math.Min(localTailMs, (chosen.RemoteMs * _options.Resilience.HedgeSlack) + _options.Resilience.HedgeMarginMs));
+        var sent = _time.GetTimestamp();
+        using (var hedgeTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            var hedge = Task.Delay(TimeSpan.FromMilliseconds(hedgeMs), _time, hedgeTimer.Token);
+            if (await Task.WhenAny(edgeTask, hedge) == edgeTask)
+            {
+                await hedgeTimer.CancelAsync();
+                var outcome = await edgeTask;
+                if (outcome.Succeeded)
+                {
+                    return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None, outcome.Answer.BytesSent);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
+                return (await tail(), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes);
+            }
+        }
+
+        // Hedge: the edge is late. Run the tail locally and take whichever finishes first; the edge call keeps
+        // running to its deadline so its real outcome (late answer or failure) still teaches the estimators
+        // and the breaker, but its answer is then discarded: one request, one answer.
+        var localTask = tail();
+        var first = await Task.WhenAny(edgeTask, localTask);
+        if (first == edgeTask && edgeTask.Result.Succeeded)
+        {
+            _ = localTask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return (edgeTask.Result.Answer!.Embeddings[0], AgentRoute.Edge, true, EdgeFailureKind.None, edgeTask.Result.Answer.BytesSent);
+        }
+
+        var embedding = await localTask;
+        var failure = edgeTask.IsCompleted ? edgeTask.Result.Failure : EdgeFailureKind.Timeout;
+        if (!edgeTask.IsCompleted)
+        {
+            // Censored sample: the edge path took at least this long; steer the next requests away now.
+            var waited = _time.GetElapsedTime(sent).TotalMilliseconds;
+            _edgeCost.ObserveAtLeast(chosen.QueueMs + Math.Max(0, waited - chosen.RemoteMs));
+        }
+
+        AgentLog.FellBack(_logger, id, failure.ToString(), cut);
+        return (embedding, AgentRoute.Fallback, true, failure, chosen.Bytes);
+    }
+}

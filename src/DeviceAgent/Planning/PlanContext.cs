@@ -1,0 +1,24 @@
+using EdgeSplit.DeviceAgent.Edge;
+
+namespace EdgeSplit.DeviceAgent.Planning;
+
+/// <summary>
+/// Everything one plan depends on, frozen at planning time: the planner is a pure function of this, so a
+/// decision can be replayed and tested with scripted costs. <see cref="ExploreDue"/>: no edge call for a
+/// while; <see cref="EstimatesStale"/>: the link or edge figures are mostly prior by now.
+/// </summary>
+public sealed record PlanContext(
+    int Tokens,
+    int Hidden,
+    IReadOnlyList<double> DeviceStageMs,
+    EdgeSnapshot Edge,
+    LinkSnapshot Link,
+    bool EdgeAvailable,
+    bool EdgeAcceptsTokenIds = false,
+    IReadOnlyList<WireEncoding>? EdgeEncodings = null,
+    bool ExploreDue = false,
+    bool EstimatesStale = false)
+{
+    /// <summary>Number of stages N; cut N is fully local.</summary>
+    public int StageCount => DeviceStageMs.Count;
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeSplit.DeviceAgent.Planning;
+
+/// <summary>How the split planner chooses the cut and the encoding.</summary>
+public sealed class PlannerOptions
+{
+    /// <summary>What to minimise. Default <see cref="PlanObjective.Latency"/>.</summary>
+    public PlanObjective Objective { get; set; } = PlanObjective.Latency;
+
+    /// <summary>
+    /// Fewest stages the device always runs itself. Default 1: only hidden states leave the device,
+    /// never raw token ids (privacy). 0 allows token-id offload only together with <see cref="AllowTokenIds"/>.
+    /// </summary>
+    [Range(0, 64)]
+    public int MinDeviceStages { get; set; } = 1;
+
+    /// <summary>Whether raw token ids may be sent (cut 0). Default false.</summary>
+    public bool AllowTokenIds { get; set; }
+
+    /// <summary>How the wire encoding is chosen. Default <see cref="EncodingPolicy.Auto"/>.</summary>
+    public EncodingPolicy Encoding { get; set; } = EncodingPolicy.Auto;
+
+    /// <summary>
+    /// Auto encoding: extra milliseconds of transfer the planner accepts to send f16 or f32 instead of
+    /// int8. Default 2 ms: on a fast link full precision is nearly free; on a slow one int8 wins.
+    /// </summary>
+    [Range(0.0, 10_000.0)]
+    public double PrecisionBudgetMs { get; set; } = 2.0;
+
+    /// <summary>
+    /// Once the link estimate is stale (confidence below 0.5), send one request at the best offload cut
+    /// this often even if local looks cheaper, so a recovered link is noticed. Hedging caps its cost.
+    /// Default 3 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan ExploreInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Power figures of the energy objective.</summary>
+    [Required]
+    public PowerModel Power { get; set; } = new();
+}

@@ -1,0 +1,188 @@
+using EdgeSplit.DeviceAgent.Edge;
+
+namespace EdgeSplit.DeviceAgent.Planning;
+
+/// <summary>
+/// Neurosurgeon-style split choice: for every allowed cut k, predicted cost = device [0,k) + encode +
+/// transfer + RTT + edge queue + edge [k,N); picks the minimum for the objective. Pure: everything it
+/// needs is in the <see cref="PlanContext"/>.
+/// </summary>
+internal sealed class SplitPlanner(PlannerOptions options)
+{
+    // Encoding cost per element on a phone-class core (f16 conversion, int8 quantisation with a per-token
+    // max pass); measured order of magnitude, tiny next to a transformer layer but not zero.
+    private const double F16EncodeMsPerElement = 1e-6;
+    private const double I8EncodeMsPerElement = 2.5e-6;
+
+    // An offload plan predicted within this factor of local is re-tried every ExploreInterval.
+    private const double CloseCallRatio = 1.5;
+
+    private static readonly WireEncoding[] PrecisionOrder = [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8];
+
+    public PlannerOptions Options => options;
+
+    /// <summary>Smallest cut the privacy rule allows with this edge.</summary>
+    public int MinimumCut(PlanContext context)
+    {
+        var min = options.MinDeviceStages;
+        if (min == 0 && !(options.AllowTokenIds && context.EdgeAcceptsTokenIds))
+        {
+            min = 1;
+        }
+
+        return Math.Min(min, context.StageCount);
+    }
+
+    /// <summary>Plans one request; <paramref name="forcedCut"/> pins the cut (still explained and costed).</summary>
+    public PlanDecision Plan(PlanContext context, int? forcedCut = null)
+    {
+        var n = context.StageCount;
+        var candidates = new List<PlanCandidate>(n + 1);
+        var minCut = MinimumCut(context);
+        if (context.EdgeAvailable)
+        {
+            for (var k = minCut; k < n; k++)
+            {
+                candidates.Add(Remote(context, k));
+            }
+        }
+
+        candidates.Add(Local(context));
+
+        if (forcedCut is { } forced)
+        {
+            var pinned = candidates.FirstOrDefault(c => c.Cut == forced);
+            if (pinned is null && context.EdgeAvailable && forced < n && (forced >= 1 || (options.AllowTokenIds && context.EdgeAcceptsTokenIds)))
+            {
+                pinned = Remote(context, forced);
+                candidates.Insert(0, pinned);
+                candidates.Sort((a, b) => a.Cut.CompareTo(b.Cut));
+            }
+
+            return pinned is not null
+                ? new PlanDecision(options.Objective, context.Tokens, candidates, pinned, $"fixed cut {forced}")
+                : new PlanDecision(options.Objective, context.Tokens, candidates, candidates[^1], $"fixed cut {forced} not possible now (edge unavailable): local");
+        }
+
+        var best = candidates.MinBy(Score)!;
+        if (!context.EdgeAvailable)
+        {
+            return new PlanDecision(options.Objective, context.Tokens, candidates, best, "edge unavailable: local");
+        }
+
+        if (best.IsLocal && context.ExploreDue && candidates.Count > 1)
+        {
+            // Re-measure with one real request at the best offload cut when the figures are stale, or when
+            // offloading is a close call: a local plan makes no edge samples, so without this one noisy sample
+            // could keep a healthy edge unused. The hedge bounds what a wrong guess costs.
+            var probe = candidates.Where(c => !c.IsLocal).MinBy(Score)!;
+            if (context.EstimatesStale)
+            {
+                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: estimates are stale, re-measuring the edge path");
+            }
+
+            if (probe.LatencyMs <= best.LatencyMs * CloseCallRatio)
+            {
+                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: offloading is a close call, re-measuring the edge path");
+            }
+        }
+
+        var reason = options.Objective == PlanObjective.Latency ? "lowest predicted latency" : "lowest predicted device energy";
+        return new PlanDecision(options.Objective, context.Tokens, candidates, best, reason);
+    }
+
+    private (double Primary, double Secondary) Score(PlanCandidate c) =>
+        options.Objective == PlanObjective.Energy ? (c.EnergyMj, c.LatencyMs) : (c.LatencyMs, c.EnergyMj);
+
+    private PlanCandidate Local(PlanContext context)
+    {
+        var device = Sum(context.DeviceStageMs, 0, context.StageCount);
+        return new PlanCandidate(context.StageCount, WireEncoding.F32, device, 0, 0, 0, 0, 0, 0, device, device * options.Power.DeviceComputeWatts);
+    }
+
+    private PlanCandidate Remote(PlanContext context, int cut)
+    {
+        var device = Sum(context.DeviceStageMs, 0, cut);
+        var edge = Sum(context.Edge.StageMs, cut, context.StageCount);
+        var bandwidth = Math.Max(context.Link.BytesPerMs, 1e-6);
+        var reply = WireSize.Reply(context.Hidden);
+        WireEncoding encoding;
+        long bytes;
+        double encode;
+        if (cut == 0)
+        {
+            // Token ids: nothing to encode.
+            (encoding, bytes, encode) = (WireEncoding.F32, WireSize.TokenIds(context.Tokens), 0);
+        }
+        else
+        {
+            encoding = ChooseEncoding(context, bandwidth);
+            bytes = WireSize.Activation(context.Tokens, context.Hidden, encoding);
+            encode = EncodeMs(encoding, (long)context.Tokens * context.Hidden);
+        }
+
+        var transfer = (bytes + reply) / bandwidth;
+        var rtt = context.Link.RttMs;
+        var queue = context.Edge.QueueMs;
+        var latency = device + encode + transfer + rtt + queue + edge;
+        var power = options.Power;
+        var energy = (power.DeviceComputeWatts * (device + encode)) + (power.RadioTransmitWatts * transfer) + (power.IdleWaitWatts * (rtt + queue + edge));
+        return new PlanCandidate(cut, encoding, device, encode, bytes, transfer, rtt, queue, edge, latency, energy);
+    }
+
+    /// <summary>
+    /// The encoding rule: the most precise encoding whose extra transfer time over the smallest one the
+    /// edge accepts is within <see cref="PlannerOptions.PrecisionBudgetMs"/>; a fixed policy wins when the edge accepts it.
+    /// </summary>
+    private WireEncoding ChooseEncoding(PlanContext context, double bandwidth)
+    {
+        var accepted = context.EdgeEncodings is { Count: > 0 } list ? list : PrecisionOrder;
+        var forced = options.Encoding switch
+        {
+            EncodingPolicy.F32 => WireEncoding.F32,
+            EncodingPolicy.F16 => WireEncoding.F16,
+            EncodingPolicy.I8 => WireEncoding.I8,
+            _ => (WireEncoding?)null,
+        };
+        if (forced is { } f && accepted.Contains(f))
+        {
+            return f;
+        }
+
+        var ordered = PrecisionOrder.Where(accepted.Contains).ToArray();
+        if (ordered.Length == 0)
+        {
+            return WireEncoding.F32;
+        }
+
+        var smallest = WireSize.Activation(context.Tokens, context.Hidden, ordered[^1]) / bandwidth;
+        foreach (var encoding in ordered)
+        {
+            var time = WireSize.Activation(context.Tokens, context.Hidden, encoding) / bandwidth;
+            if (time - smallest <= options.PrecisionBudgetMs)
+            {
+                return encoding;
+            }
+        }
+
+        return ordered[^1];
+    }
+
+    private static double EncodeMs(WireEncoding encoding, long elements) => encoding switch
+    {
+        WireEncoding.F16 => elements * F16EncodeMsPerElement,
+        WireEncoding.I8 => elements * I8EncodeMsPerElement,
+        _ => 0,
+    };
+
+    private static double Sum(IReadOnlyList<double> values, int from, int to)
+    {
+        var total = 0.0;
+        for (var i = from; i < to && i < values.Count; i++)
+        {
+            total += values[i];
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics.Metrics;
+using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Observability;
+using EdgeSplit.DeviceAgent.Tests.Resilience;
+using Microsoft.Extensions.Options;
+
+namespace EdgeSplit.DeviceAgent.Tests.Execution;
+
+public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<AgentModelFixture>
+{
+    private const string Text = "the edge may fail but the answer must not";
+
+    private static DeviceAgentOptions Options() => new() { ProfileLengths = [8, 24], ProfileRepeats = 1 };
+
+    private SplitAgent Agent(ScriptedEdgeTransport? edge, DeviceAgentOptions? options = null) =>
+        new(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options ?? Options()));
+
+    private ScriptedEdgeTransport Edge() => new(fixture.Model.ModelHash, fixture.Model.StageCount, fixture.Model);
+
+    private float[] Reference() => fixture.Model.Embed(fixture.Model.Tokenize([Text]))[0];
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 4);
+        }
+    }
+
+    [Fact]
+    public async Task EmbedAsync_NoEdge_LocalRouteSameAsReference()
+    {
+        await using var agent = Agent(null);
+
+        var result = await agent.EmbedAsync(Text);
+
+        Assert.Equal(AgentRoute.Local, result.Route);
+        Assert.Equal(agent.StageCount, result.Cut);
+        AssertClose(Reference(), result.Embedding);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_FixedCutEdgeAnswers_EdgeRoute()
+    {
+        var edge = Edge();
+        // A device 4x slower than the in-process edge, so the hedge (started when the device could have
+        // finished the tail itself) does not race the edge on equal terms.
+        var options = Options();
+        options.DeviceSlowdown = 4;
+        await using var agent = Agent(edge, options);
+        await agent.StartAsync();
+        var warmUp = edge.InferCalls;
+
+        var result = await agent.EmbedAsync(Text, cut: 3);
+
+        Assert.Equal(AgentRoute.Edge, result.Route);
+        Assert.Equal(3, result.Cut);
+        Assert.Equal(warmUp + 1, edge.InferCalls);
+        AssertClose(Reference(), result.Embedding);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_EdgeFailsAfterCut_FallbackFromSameTensorIsCorrect()
+    {
+        var edge = Edge();
+        EdgeSplit.Inference.Runtime.Activation? sent = null;
+        edge.OnInfer = (request, _) =>
+        {
+            sent = request.Activation;
+            throw ScriptedEdgeTransport.Unavailable();
+        };
+        await using var agent = Agent(edge);
+
+        var result = await agent.EmbedAsync(Text, cut: 4);
+
+        Assert.Equal(AgentRoute.Fallback, result.Route);
+        Assert.Equal(EdgeSplit.DeviceAgent.Resilience.EdgeFailureKind.Unavailable, result.Failure);
+        Assert.Equal(4, sent!.NextStage);
+        AssertClose(Reference(), result.Embedding);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_EdgeNeverAnswers_HedgeAnswersOnceWithinLocalTimeScale()
+    {
+        var edge = Edge();
+        edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromSeconds(30), ct);
+        var options = Options();
+        options.Resilience.LatencyBudget = TimeSpan.FromSeconds(2);
+        await using var agent = Agent(edge, options);
+
+        var result = await agent.EmbedAsync(Text, cut: 2);
+
+        Assert.Equal(AgentRoute.Fallback, result.Route);
+        Assert.True(result.Hedged);
+        Assert.True(result.ActualMs < 1500, $"hedged answer took {result.ActualMs:F0} ms");
+        AssertClose(Reference(), result.Embedding);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_EdgeKeepsFailing_BreakerSendsLaterRequestsLocal()
+    {
+        var edge = Edge();
+        edge.OnInfer = (_, _) => throw ScriptedEdgeTransport.Unavailable();
+        var options = Options();
+        options.Resilience.ConsecutiveFailures = 3;
+        options.Resilience.ProbeInitialDelay = TimeSpan.FromSeconds(30);
+        options.Resilience.ProbeMaxDelay = TimeSpan.FromSeconds(30);
+        await using var agent = Agent(edge, options);
+        await agent.StartAsync();
+        var warmUp = edge.InferCalls;
+
+        var results = new List<AgentResult>();
+        for (var i = 0; i < 8; i++)
+        {
+            results.Add(await agent.EmbedAsync(Text, cut: 2));
+        }
+
+        Assert.Equal(warmUp + 3, edge.InferCalls);
+        Assert.All(results.Take(3), r => Assert.Equal(AgentRoute.Fallback, r.Route));
+        Assert.All(results.Skip(3), r => Assert.Equal(AgentRoute.Local, r.Route));
+        Assert.All(results, r => AssertClose(Reference(), r.Embedding));
+    }
+
+    [Fact]
+    public async Task EmbedAsync_AutoWithFastIdleEdge_OffloadsAndExplainsChoice()
+    {
+        var edge = Edge();
+        // The node reports itself far faster than this machine per token: offloading early must win.
+        edge.StageMsPerToken = Enumerable.Repeat(0.00001, fixture.Model.StageCount).ToArray();
+        await using var agent = Agent(edge);
+
+        // The first request explores (throughput never measured: the prior is a poor cellular link); once
+        // measured, the plan offloads on its own merits.
+        var first = await agent.EmbedAsync(Text);
+        var result = await agent.EmbedAsync(Text);
+
+        Assert.StartsWith("explore", first.Decision.Reason);
+        Assert.Equal(AgentRoute.Edge, result.Route);
+        Assert.Equal("lowest predicted latency", result.Decision.Reason);
+        Assert.True(result.Cut < agent.StageCount);
+        Assert.Contains("actual", result.Explain());
+        Assert.Equal(result.Decision.Candidates.Min(c => c.LatencyMs), result.PredictedMs);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_WithTelemetry_CountsRequestByRoute()
+    {
+        using var telemetry = new DeviceTelemetry();
+        var routes = new List<string?>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Name, DeviceTelemetry.Name) || instrument.Meter.Name == DeviceTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            if (instrument.Name == "edgesplit.device.requests")
+            {
+                lock (routes)
+                {
+                    routes.Add(tags.ToArray().Single(t => t.Key == "route").Value as string);
+                }
+            }
+        });
+        listener.Start();
+        await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
+
+        await agent.EmbedAsync(Text);
+
+        Assert.Contains("local", routes);
+    }
+
+    [Fact]
+    public void Constructor_InvalidOptions_Throws()
+    {
+        var options = Options();
+        options.ProfileLengths = [1];
+
+        Assert.Throws<OptionsValidationException>(() => Agent(null, options));
+    }
+}

@@ -1,0 +1,244 @@
+using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Planning;
+
+namespace EdgeSplit.DeviceAgent.Tests.Planning;
+
+public sealed class SplitPlannerTests
+{
+    private static SplitPlanner Planner(Action<PlannerOptions>? configure = null)
+    {
+        var options = new PlannerOptions();
+        configure?.Invoke(options);
+        return new SplitPlanner(options);
+    }
+
+    [Fact]
+    public void Plan_FastLinkIdleEdge_OffloadsAtFirstAllowedCutInF32()
+    {
+        var decision = Planner().Plan(Scenario.Context());
+
+        Assert.Equal(1, decision.Chosen.Cut);
+        Assert.Equal(WireEncoding.F32, decision.Chosen.Encoding);
+        Assert.True(decision.Chosen.LatencyMs < decision.Local.LatencyMs);
+    }
+
+    [Fact]
+    public void Plan_VerySlowLink_StaysLocal()
+    {
+        var decision = Planner().Plan(Scenario.Context(rttMs: 60, bytesPerMs: 50));
+
+        Assert.True(decision.Chosen.IsLocal);
+        Assert.Equal(8, decision.Chosen.Cut);
+    }
+
+    [Fact]
+    public void Plan_SlowLinkSlowDevice_OffloadsWithInt8()
+    {
+        // 1 MB/s: an f32 activation of 16 tokens costs ~25 ms on the air, int8 ~6 ms; device layers cost 10 ms each.
+        var decision = Planner().Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 2, rttMs: 5, bytesPerMs: 1000));
+
+        Assert.False(decision.Chosen.IsLocal);
+        Assert.Equal(WireEncoding.I8, decision.Chosen.Encoding);
+    }
+
+    [Fact]
+    public void Plan_LinkSpeed_SelectsEncodingByPrecisionBudget()
+    {
+        var planner = Planner();
+
+        var fast = planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen;
+        var medium = planner.Plan(Scenario.Context(bytesPerMs: 8_000), forcedCut: 3).Chosen;
+        var slow = planner.Plan(Scenario.Context(bytesPerMs: 1_000), forcedCut: 3).Chosen;
+
+        Assert.Equal(WireEncoding.F32, fast.Encoding);
+        Assert.Equal(WireEncoding.F16, medium.Encoding);
+        Assert.Equal(WireEncoding.I8, slow.Encoding);
+        Assert.True(slow.Bytes < medium.Bytes && medium.Bytes < fast.Bytes);
+    }
+
+    [Fact]
+    public void Plan_EdgeOnlyAcceptsF16_NeverChoosesOtherEncodings()
+    {
+        var decision = Planner().Plan(Scenario.Context(bytesPerMs: 1_000, deviceLayerMs: 10, encodings: [WireEncoding.F16]));
+
+        Assert.All(decision.Candidates.Where(c => !c.IsLocal), c => Assert.Equal(WireEncoding.F16, c.Encoding));
+    }
+
+    [Fact]
+    public void Plan_LoadedEdge_StaysLocal()
+    {
+        var idle = Planner().Plan(Scenario.Context(queueMs: 0));
+        var loaded = Planner().Plan(Scenario.Context(queueMs: 40));
+
+        Assert.False(idle.Chosen.IsLocal);
+        Assert.True(loaded.Chosen.IsLocal);
+    }
+
+    [Fact]
+    public void Plan_SlowDevice_OffloadsWhereFastDeviceStaysLocal()
+    {
+        // Same link and edge; only the device differs.
+        var fastDevice = Planner().Plan(Scenario.Context(deviceLayerMs: 1, edgeLayerMs: 0.5, rttMs: 5, bytesPerMs: 5_000));
+        var slowDevice = Planner().Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 0.5, rttMs: 5, bytesPerMs: 5_000));
+
+        Assert.True(fastDevice.Chosen.IsLocal);
+        Assert.Equal(1, slowDevice.Chosen.Cut);
+    }
+
+    [Fact]
+    public void Plan_LateCutCheaperThanEarly_ChoosesIntermediateCut()
+    {
+        // Every cut pays the same transfer; the edge is slow on its first two layers (say a contended
+        // shard) and fast on the rest, so the cheapest plan runs those two on the device and offloads after them.
+        var context = Scenario.Context(deviceLayerMs: 4, rttMs: 1, bytesPerMs: 20_000) with
+        {
+            Edge = new EdgeSnapshot([0.1, 6, 6, 0.5, 0.5, 0.5, 0.5, 0.05], 0, 1),
+        };
+
+        var decision = Planner().Plan(context);
+
+        Assert.Equal(3, decision.Chosen.Cut);
+    }
+
+    [Fact]
+    public void Plan_MinDeviceStages_NoCandidateBelowMinimum()
+    {
+        var decision = Planner(o => o.MinDeviceStages = 3).Plan(Scenario.Context());
+
+        Assert.Equal(3, decision.Candidates[0].Cut);
+        Assert.Equal(3, decision.Chosen.Cut);
+    }
+
+    [Fact]
+    public void Plan_TokenIdsNotAllowed_NeverCutsAtZero()
+    {
+        var decision = Planner().Plan(Scenario.Context(acceptsTokenIds: true));
+
+        Assert.DoesNotContain(decision.Candidates, c => c.Cut == 0);
+    }
+
+    [Fact]
+    public void Plan_TokenIdsAllowedAndAccepted_CutsAtZero()
+    {
+        var planner = Planner(o =>
+        {
+            o.MinDeviceStages = 0;
+            o.AllowTokenIds = true;
+        });
+
+        var accepted = planner.Plan(Scenario.Context(acceptsTokenIds: true));
+        var refused = planner.Plan(Scenario.Context(acceptsTokenIds: false));
+
+        Assert.Equal(0, accepted.Chosen.Cut);
+        Assert.True(accepted.Chosen.Bytes < accepted.Candidates.Single(c => c.Cut == 1).Bytes);
+        Assert.Equal(1, refused.Candidates[0].Cut);
+    }
+
+    [Fact]
+    public void Plan_EnergyObjective_KeepsWorkLocalWhereLatencyWouldOffload()
+    {
+        // Offloading is faster, but the radio at 3 W for ~9 ms costs more than 2 W of compute for ~12 ms.
+        void Configure(PlannerOptions o)
+        {
+            o.Encoding = EncodingPolicy.I8;
+            o.Power = new PowerModel { DeviceComputeWatts = 2, RadioTransmitWatts = 3, IdleWaitWatts = 0.3 };
+        }
+
+        var context = Scenario.Context(deviceLayerMs: 2, edgeLayerMs: 0.05, rttMs: 1, bytesPerMs: 893);
+        var latency = Planner(Configure).Plan(context);
+        var energy = Planner(o =>
+        {
+            Configure(o);
+            o.Objective = PlanObjective.Energy;
+        }).Plan(context);
+
+        Assert.False(latency.Chosen.IsLocal);
+        Assert.True(energy.Chosen.IsLocal);
+        Assert.True(energy.Chosen.EnergyMj < latency.Chosen.EnergyMj);
+    }
+
+    [Fact]
+    public void Plan_EnergyObjective_OffloadsWhenRadioIsCheap()
+    {
+        var context = Scenario.Context(deviceLayerMs: 2, edgeLayerMs: 0.05, rttMs: 30, bytesPerMs: 100_000);
+        var planner = Planner(o => o.Objective = PlanObjective.Energy);
+
+        var decision = planner.Plan(context);
+        var latencyChoice = Planner().Plan(context);
+
+        // Waiting 30 ms at 0.3 W is cheaper than 12 ms of compute at 2 W, though it is slower.
+        Assert.False(decision.Chosen.IsLocal);
+        Assert.True(latencyChoice.Chosen.IsLocal);
+    }
+
+    [Fact]
+    public void Plan_EdgeUnavailable_OnlyLocalCandidate()
+    {
+        var decision = Planner().Plan(Scenario.Context(edgeAvailable: false));
+
+        Assert.Single(decision.Candidates);
+        Assert.True(decision.Chosen.IsLocal);
+        Assert.Contains("unavailable", decision.Reason);
+    }
+
+    [Fact]
+    public void Plan_ForcedCut_UsesItEvenIfNotCheapest()
+    {
+        var decision = Planner().Plan(Scenario.Context(), forcedCut: 6);
+
+        Assert.Equal(6, decision.Chosen.Cut);
+        Assert.Contains("fixed", decision.Reason);
+    }
+
+    [Fact]
+    public void Plan_ExploreDueAndLocalBest_SendsOneRequestToTheEdge()
+    {
+        var context = Scenario.Context(queueMs: 40, exploreDue: true, estimatesStale: true);
+
+        var decision = Planner().Plan(context);
+
+        Assert.False(decision.Chosen.IsLocal);
+        Assert.StartsWith("explore", decision.Reason);
+    }
+
+    [Fact]
+    public void Plan_ExploreDueFreshEstimatesEdgeFarWorse_StaysLocal()
+    {
+        var decision = Planner().Plan(Scenario.Context(queueMs: 40, exploreDue: true));
+
+        Assert.True(decision.Chosen.IsLocal);
+    }
+
+    [Fact]
+    public void Plan_ExploreDueFreshEstimatesCloseCall_ReMeasuresEdge()
+    {
+        // Offload predicted at ~1.3x local: close enough that one noisy sample may be all that separates them.
+        var decision = Planner().Plan(Scenario.Context(queueMs: 6, exploreDue: true));
+
+        Assert.False(decision.Chosen.IsLocal);
+        Assert.Contains("close call", decision.Reason);
+    }
+
+    [Fact]
+    public void Plan_Candidates_LatencyIsSumOfParts()
+    {
+        var decision = Planner().Plan(Scenario.Context(rttMs: 2, bytesPerMs: 5_000, queueMs: 3));
+
+        Assert.Equal(8 - 1 + 1, decision.Candidates.Count);
+        Assert.All(decision.Candidates, c =>
+            Assert.Equal(c.DeviceMs + c.EncodeMs + c.TransferMs + c.RttMs + c.QueueMs + c.EdgeMs, c.LatencyMs, 6));
+        Assert.Equal(decision.Candidates.Min(c => c.LatencyMs), decision.Chosen.LatencyMs);
+    }
+
+    [Fact]
+    public void Explain_WithActual_ListsEveryCutAndMarksChoice()
+    {
+        var decision = Planner().Plan(Scenario.Context());
+
+        var text = decision.Explain(4.2, "edge");
+
+        Assert.Equal(decision.Candidates.Count, text.Split('\n').Count(l => l.Length > 2 && char.IsDigit(l.TrimStart('*', ' ')[0])));
+        Assert.Contains("* " + decision.Chosen.Cut.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(3), text);
+        Assert.Contains("actual 4.20 ms via edge", text);
+    }
+}

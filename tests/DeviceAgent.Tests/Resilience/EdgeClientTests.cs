@@ -1,0 +1,134 @@
+using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.DeviceAgent.Resilience;
+using EdgeSplit.DeviceAgent.Tests.Planning;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Polly.CircuitBreaker;
+
+namespace EdgeSplit.DeviceAgent.Tests.Resilience;
+
+public sealed class EdgeClientTests
+{
+    private const string Hash = "abc123";
+    private static readonly double[] DeviceMs = Scenario.Device(1);
+
+    private readonly FakeTimeProvider _clock = new();
+
+    private EdgeClient Client(ScriptedEdgeTransport transport, ResilienceOptions? options = null) =>
+        new(transport, options ?? new ResilienceOptions(), new LinkEstimator(new EstimatorOptions(), _clock),
+            new EdgeCostEstimator(new EstimatorOptions(), _clock), _clock, NullLogger.Instance, Hash, 8);
+
+    private static EdgeRequest Request() => new("r1", 1, null, new EdgeSplit.Inference.Runtime.Activation(1, 1, 4, 384, new float[4 * 384], [1, 1, 1, 1]), WireEncoding.F32);
+
+    /// <summary>Moves fake time forward in small steps until the condition holds (bounded).</summary>
+    private async Task AdvanceUntilAsync(Func<bool> condition, TimeSpan step, int maxSteps = 200)
+    {
+        for (var i = 0; i < maxSteps && !condition(); i++)
+        {
+            _clock.Advance(step);
+            await Task.Delay(5);
+        }
+
+        Assert.True(condition(), "condition not reached within the step budget");
+    }
+
+    [Fact]
+    public async Task ConnectAsync_EdgeAnswers_AvailableWithManifest()
+    {
+        await using var client = Client(new ScriptedEdgeTransport(Hash, 8));
+
+        await client.ConnectAsync(CancellationToken.None);
+
+        Assert.True(client.IsAvailable);
+        Assert.Equal(CircuitState.Closed, client.State);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_EdgeDown_IsolatedUntilProbeSucceeds()
+    {
+        var transport = new ScriptedEdgeTransport(Hash, 8) { ManifestFails = true };
+        await using var client = Client(transport);
+
+        await client.ConnectAsync(CancellationToken.None);
+        Assert.False(client.IsAvailable);
+        Assert.Equal(CircuitState.Isolated, client.State);
+
+        await AdvanceUntilAsync(() => transport.ManifestCalls >= 3, TimeSpan.FromMilliseconds(200));
+        Assert.False(client.IsAvailable);
+
+        transport.ManifestFails = false;
+        await AdvanceUntilAsync(() => client.IsAvailable, TimeSpan.FromMilliseconds(500));
+        Assert.Equal(CircuitState.Closed, client.State);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_DifferentModelHash_NotAvailable()
+    {
+        await using var client = Client(new ScriptedEdgeTransport("other-model", 8));
+
+        await client.ConnectAsync(CancellationToken.None);
+
+        Assert.False(client.IsAvailable);
+        Assert.Null(client.Manifest);
+    }
+
+    [Fact]
+    public async Task InferAsync_ConsecutiveUnavailable_OpensCircuitAndProbeClosesIt()
+    {
+        var transport = new ScriptedEdgeTransport(Hash, 8);
+        await using var client = Client(transport, new ResilienceOptions { ConsecutiveFailures = 3 });
+        await client.ConnectAsync(CancellationToken.None);
+        transport.OnInfer = (_, _) => throw ScriptedEdgeTransport.Unavailable();
+        transport.ManifestFails = true;
+
+        for (var i = 0; i < 3; i++)
+        {
+            var outcome = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, CancellationToken.None);
+            Assert.Equal(EdgeFailureKind.Unavailable, outcome.Failure);
+        }
+
+        await AdvanceUntilAsync(() => !client.IsAvailable, TimeSpan.FromMilliseconds(1));
+        transport.ManifestFails = false;
+        transport.OnInfer = null;
+        await AdvanceUntilAsync(() => client.IsAvailable, TimeSpan.FromMilliseconds(500));
+
+        var after = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, CancellationToken.None);
+        Assert.True(after.Succeeded);
+    }
+
+    [Fact]
+    public async Task InferAsync_ResourceExhausted_BusyButCircuitStaysClosed()
+    {
+        var transport = new ScriptedEdgeTransport(Hash, 8)
+        {
+            OnInfer = (_, _) => throw new EdgeException(StatusCode.ResourceExhausted, "queue full", TimeSpan.FromMilliseconds(300)),
+        };
+        await using var client = Client(transport, new ResilienceOptions { ConsecutiveFailures = 2 });
+        await client.ConnectAsync(CancellationToken.None);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var outcome = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, CancellationToken.None);
+            Assert.Equal(EdgeFailureKind.Busy, outcome.Failure);
+        }
+
+        Assert.True(client.IsAvailable);
+    }
+
+    [Fact]
+    public async Task InferAsync_SilentEdge_TimesOutAtDeadline()
+    {
+        var transport = new ScriptedEdgeTransport(Hash, 8) { OnInfer = (_, ct) => Task.Delay(Timeout.Infinite, ct) };
+        await using var client = Client(transport);
+        await client.ConnectAsync(CancellationToken.None);
+
+        var call = client.InferAsync(Request(), TimeSpan.FromMilliseconds(300), 4, DeviceMs, CancellationToken.None);
+        await AdvanceUntilAsync(() => call.IsCompleted, TimeSpan.FromMilliseconds(50));
+
+        var outcome = await call;
+        Assert.Equal(EdgeFailureKind.Timeout, outcome.Failure);
+        Assert.InRange(outcome.ElapsedMs, 300, 1000);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Sockets;
+using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.DeviceAgent.Execution;
+
+namespace EdgeSplit.Functional.Tests.DeviceAgent;
+
+/// <summary>The agent against a real edge process that dies, hangs, slows down and comes back.</summary>
+public sealed class EdgeOutageTests(AgentHarness harness) : IClassFixture<AgentHarness>
+{
+    [Fact]
+    public async Task EmbedAsync_EdgeKilledMidRun_200CorrectResultsNoErrors()
+    {
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+        await using var proxy = new ThrottlingProxy(gateway.EndPoint);
+        await using var agent = harness.Agent(proxy.Address);
+        await agent.StartAsync().WaitAsync(AgentHarness.Timeout);
+
+        var results = new List<AgentResult>();
+        for (var i = 0; i < 200; i++)
+        {
+            var text = AgentHarness.Texts[i % AgentHarness.Texts.Length];
+            if (i == 60)
+            {
+                // Kill the edge process while an offloaded request (cut 1 forces the edge path) is on the wire;
+                // 50 ms of added latency keeps it there long enough for the kill to land first.
+                proxy.LatencyMs = 50;
+                var onWire = proxy.ArmRequestTrigger(1024);
+                var inFlight = agent.EmbedAsync(text, 1);
+                await onWire.WaitAsync(AgentHarness.Timeout);
+                gateway.Kill();
+                proxy.LatencyMs = 0;
+                results.Add(await inFlight.WaitAsync(AgentHarness.Timeout));
+                continue;
+            }
+
+            results.Add(await agent.EmbedAsync(text).WaitAsync(AgentHarness.Timeout));
+        }
+
+        Assert.Equal(200, results.Count);
+        Assert.All(results, r => Assert.True(harness.Similarity(r) > 0.999, $"{r.RouteName} cut {r.Cut}: similarity {harness.Similarity(r)}"));
+        Assert.True(results.Take(60).Any(r => r.Route == AgentRoute.Edge), string.Join("; ", results.Take(60).Select(r => $"{r.RouteName} cut {r.Cut} {r.ActualMs:F0}/{r.PredictedMs:F0} ms {r.Decision.Reason}")));
+        Assert.Equal(AgentRoute.Fallback, results[60].Route);
+        Assert.All(results.Skip(70), r => Assert.Equal(AgentRoute.Local, r.Route));
+    }
+
+    [Fact]
+    public async Task EmbedAsync_EdgeAcceptsButNeverAnswers_EachRequestWithinLocalTime()
+    {
+        var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accept = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    held.Add(await silent.AcceptTcpClientAsync(stop.Token));
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        });
+        try
+        {
+            await using var local = harness.Agent(null);
+            await using var agent = harness.Agent(new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"));
+            await Task.WhenAll(local.StartAsync(), agent.StartAsync()).WaitAsync(AgentHarness.Timeout);
+
+            var localMs = new List<double>();
+            var silentMs = new List<double>();
+            for (var i = 0; i < 30; i++)
+            {
+                var text = AgentHarness.Texts[i % AgentHarness.Texts.Length];
+                localMs.Add((await local.EmbedAsync(text).WaitAsync(AgentHarness.Timeout)).ActualMs);
+                var result = await agent.EmbedAsync(text).WaitAsync(AgentHarness.Timeout);
+                Assert.True(harness.Similarity(result) > 0.9999);
+                Assert.Equal(AgentRoute.Local, result.Route);
+                silentMs.Add(result.ActualMs);
+            }
+
+            // Ratios against local runs interleaved in the same process, so a busy machine slows both sides alike.
+            var reference = AgentHarness.Median(localMs);
+            Assert.True(AgentHarness.Median(silentMs) <= reference * 1.3, $"median {AgentHarness.Median(silentMs):F1} ms vs local {reference:F1} ms");
+            Assert.True(silentMs.Max() <= localMs.Max() * 2, $"slowest {silentMs.Max():F1} ms vs slowest local {localMs.Max():F1} ms");
+            Assert.False(agent.EdgeAvailable);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            silent.Stop();
+            await accept;
+            held.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task EmbedAsync_LinkDegradesThenRecovers_CutMovesLocalAndBackToEdge()
+    {
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+        await using var proxy = new ThrottlingProxy(gateway.EndPoint);
+        await using var agent = harness.Agent(proxy.Address, o =>
+        {
+            // Short staleness so the test sees re-exploration within seconds, not minutes.
+            o.Estimators.StaleAfter = TimeSpan.FromMilliseconds(300);
+            o.Estimators.StaleHalfLife = TimeSpan.FromMilliseconds(300);
+            o.Planner.ExploreInterval = TimeSpan.FromMilliseconds(300);
+        });
+        await agent.StartAsync().WaitAsync(AgentHarness.Timeout);
+
+        var fast = await RunUntilAsync(agent, r => r.Route == AgentRoute.Edge && r.Decision.Reason.StartsWith("lowest", StringComparison.Ordinal));
+        Assert.True(fast.Cut < agent.StageCount);
+
+        proxy.Shape(latencyMs: 40, bytesPerMs: 50);
+        var slow = await RunUntilAsync(agent, r => r.Cut == agent.StageCount && r.Route == AgentRoute.Local);
+        Assert.True(harness.Similarity(slow) > 0.9999);
+
+        proxy.Shape(latencyMs: 0, bytesPerMs: 0);
+        var recovered = await RunUntilAsync(agent, r => r.Route == AgentRoute.Edge && r.Decision.Reason.StartsWith("lowest", StringComparison.Ordinal));
+        Assert.True(recovered.Cut < agent.StageCount);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_EdgeRestarts_BreakerClosesAndTrafficReturnsWithoutAgentRestart()
+    {
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+        await using var agent = harness.Agent(gateway.Address);
+        await agent.StartAsync().WaitAsync(AgentHarness.Timeout);
+        await RunUntilAsync(agent, r => r.Route == AgentRoute.Edge);
+
+        gateway.Kill();
+        var down = await RunUntilAsync(agent, r => r.Route == AgentRoute.Local && !agent.EdgeAvailable);
+        Assert.True(harness.Similarity(down) > 0.9999);
+
+        await gateway.RestartAsync(AgentHarness.Timeout);
+        var back = await RunUntilAsync(agent, r => r.Route == AgentRoute.Edge);
+        Assert.True(agent.EdgeAvailable);
+        Assert.True(harness.Similarity(back) > 0.999);
+    }
+
+    /// <summary>Embeds texts until one result satisfies <paramref name="done"/>; bounded in count and time, every result checked.</summary>
+    private async Task<AgentResult> RunUntilAsync(SplitAgent agent, Func<AgentResult, bool> done, int maxRequests = 400)
+    {
+        var deadline = DateTime.UtcNow + AgentHarness.Timeout;
+        var recent = new Queue<AgentResult>();
+        for (var i = 0; i < maxRequests && DateTime.UtcNow < deadline; i++)
+        {
+            var result = await agent.EmbedAsync(AgentHarness.Texts[i % AgentHarness.Texts.Length]).WaitAsync(AgentHarness.Timeout);
+            recent.Enqueue(result);
+            if (recent.Count > 4)
+            {
+                recent.Dequeue();
+            }
+
+            Assert.True(harness.Similarity(result) > 0.999, $"{result.RouteName}: similarity {harness.Similarity(result)}");
+            if (done(result))
+            {
+                return result;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"condition not reached within {maxRequests} requests / {AgentHarness.Timeout.TotalSeconds:F0} s; last: "
+            + string.Join(" | ", recent.Select(r => r.Explain())));
+    }
+}

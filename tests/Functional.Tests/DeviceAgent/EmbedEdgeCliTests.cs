@@ -1,0 +1,61 @@
+using System.Text.Json;
+using EdgeSplit.Functional.Tests.Infrastructure;
+
+namespace EdgeSplit.Functional.Tests.DeviceAgent;
+
+/// <summary><c>embed --edge</c> as a user runs it: the agent CLI and the gateway as two real processes.</summary>
+public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDirectory>
+{
+    [Fact]
+    public async Task Embed_AutoWithExplain_JsonRouteAndCostTable()
+    {
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(temp.Combine("cache"),
+            "embed", "--edge", gateway.Address.ToString(), "--split", "auto", "--json", "--explain", "--device-slowdown", "6", "first text", "second text");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.Contains(json.RootElement.GetProperty("route").GetString(), new[] { "edge", "local", "fallback" });
+            Assert.Equal(384, json.RootElement.GetProperty("embedding").GetArrayLength());
+            Assert.True(json.RootElement.GetProperty("predictedMs").GetDouble() > 0);
+        }
+
+        // --explain goes to stderr under --json: one row per cut 1..8 and the actual latency, per text.
+        Assert.Equal(2, stderr.Split('\n').Count(l => l.Contains("actual", StringComparison.Ordinal) && l.Contains("chose cut", StringComparison.Ordinal)));
+        Assert.Contains("  cut enc", stderr);
+    }
+
+    [Fact]
+    public async Task Embed_FileThroughEdgeOutage_EveryLineAnsweredExitZero()
+    {
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+        var file = temp.Combine("lines.txt");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, 60).Select(i => $"{AgentHarness.Texts[i % AgentHarness.Texts.Length]} ({i})"));
+
+        var run = CliRun.DeviceAgentAsync(temp.Combine("cache"),
+            "embed", "--edge", gateway.Address.ToString(), "--split", "auto", "--json", "--device-slowdown", "6", "--file", file, "--interval-ms", "40");
+        // Let a share of the lines go through, then kill the edge for the rest of the run.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        gateway.Kill();
+        var (code, stdout, stderr) = await run;
+
+        Assert.True(code == 0, stderr);
+        var routes = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l =>
+            {
+                using var json = JsonDocument.Parse(l);
+                Assert.Equal(384, json.RootElement.GetProperty("embedding").GetArrayLength());
+                return json.RootElement.GetProperty("route").GetString();
+            })
+            .ToList();
+        Assert.Equal(60, routes.Count);
+        Assert.Equal("local", routes[^1]);
+        Assert.Contains("60 requests:", stderr);
+        Assert.Contains("errors 0", stderr);
+    }
+}
