@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Gateway.Edge;
+using EdgeSplit.Gateway.Security;
+using EdgeSplit.Gateway.Tests.Edge;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSplit.Gateway.Tests.Security;
+
+public sealed class SecretLeakTests
+{
+    [Fact]
+    public async Task Logs_And_Traces_WhileUsingGoodAndBadTokens_NeverContainATokenOrTheKey()
+    {
+        var tokens = new TestTokens();
+        using var dir = new TempDir();
+        var revokedFile = Path.Combine(dir.Path, "revoked.txt");
+        var (revoked, revokedId) = tokens.Issuer.Issue("phone-r", DeviceClaims.StandardTier, TimeSpan.FromHours(1));
+        await File.WriteAllTextAsync(revokedFile, revokedId + "\n");
+        var good = tokens.Issue("phone-g");
+        var forged = new TestTokens().Issue("phone-f");
+        var expired = new TokenIssuer(new AuthOptions { SigningKey = tokens.Key }, new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(-3))).Issue("phone-e", DeviceClaims.StandardTier, TimeSpan.FromHours(1)).Token;
+        var secrets = new[] { tokens.Key, good, forged, expired, revoked }
+            .SelectMany(t => t.Split('.'))
+            .Where(part => part.Length >= 16)
+            .Distinct()
+            .ToList();
+        secrets.Add(tokens.Key);
+
+        var logs = new CapturingLoggerProvider();
+        var spans = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => spans.Enqueue($"{a.Source.Name} {a.DisplayName} {string.Join(' ', a.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(' ', a.Baggage)} {string.Join(' ', a.Events.Select(e => e.Name + string.Join(',', e.Tags)))}"),
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var app = GatewayApp.Build(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Trace", .. tokens.NodeSettings($"--EdgeSplit:Auth:RevocationFile={revokedFile}")],
+            builder => builder.Logging.AddProvider(logs),
+            edge => edge.UseModel(SharedModel.Instance));
+        await app.StartAsync().WaitAsync(EdgeNode.Timeout);
+        try
+        {
+            await app.Services.GetRequiredService<ModelHost>().WhenLoaded.WaitAsync(EdgeNode.Timeout);
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var channel = GrpcChannel.ForAddress(address);
+            var client = new SplitInference.SplitInferenceClient(channel);
+            var request = Requests.For(["secret-free logs"], 3);
+            await client.InferAsync(request, TestTokens.Bearer(good), SplitInferenceTests.Deadline());
+            using (var stream = client.InferStream(TestTokens.Bearer(good), SplitInferenceTests.Deadline()))
+            {
+                var bad = request.Clone();
+                bad.RequestId = "bad";
+                bad.AttentionMask.Add(7);
+                await stream.RequestStream.WriteAsync(bad);
+                await stream.RequestStream.CompleteAsync();
+                while (await stream.ResponseStream.MoveNext())
+                {
+                }
+            }
+
+            foreach (var token in new[] { forged, expired, revoked, good[..^3], "garbage." + good })
+            {
+                await Assert.ThrowsAsync<RpcException>(() => client.InferAsync(request, TestTokens.Bearer(token), SplitInferenceTests.Deadline()).ResponseAsync);
+            }
+        }
+        finally
+        {
+            await app.StopAsync().WaitAsync(EdgeNode.Timeout);
+            await app.DisposeAsync();
+        }
+
+        var all = logs.Lines.Concat(spans).ToList();
+        Assert.Contains(all, l => l.Contains("Refused a device token", StringComparison.Ordinal)); // the refusals were logged ...
+        Assert.Contains(all, l => l.Contains("revoked", StringComparison.Ordinal));
+        Assert.True(spans.Count > 5, "no spans were captured");
+        foreach (var secret in secrets)
+        {
+            var leak = all.FirstOrDefault(l => l.Contains(secret, StringComparison.Ordinal));
+            Assert.True(leak is null, $"a secret reached the logs or traces: {leak}"); // ... without the secrets
+        }
+    }
+}
