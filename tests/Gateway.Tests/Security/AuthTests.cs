@@ -32,6 +32,8 @@ public sealed class AuthTests
         var wrongAudience = new TokenIssuer(new AuthOptions { SigningKey = tokens.Key, Audience = "someone-else" }).Issue("phone-1", DeviceClaims.StandardTier, TimeSpan.FromHours(1)).Token;
         var good = tokens.Issue();
         var tampered = good[..^2] + (good[^2] == 'A' ? "B" : "A") + good[^1];
+        var parts = good.Split('.');
+        var unsigned = Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + parts[1] + ".";
         await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings());
         var cases = new (string Name, Metadata? Headers)[]
         {
@@ -42,6 +44,7 @@ public sealed class AuthTests
             ("tampered signature", TestTokens.Bearer(tampered)),
             ("expired", TestTokens.Bearer(expired)),
             ("wrong audience", TestTokens.Bearer(wrongAudience)),
+            ("alg none", TestTokens.Bearer(unsigned)),
             ("basic scheme", new Metadata { { "authorization", "Basic cGhvbmU6cGFzcw==" } }),
         };
 
@@ -198,6 +201,9 @@ public sealed class AuthTests
         Assert.NotEqual(0, await TokenCommandLine.RunAsync(["token", "issue", "--device", "x", "--tier", "platinum", "--key-file", keyFile], EmptyConfiguration(), TextWriter.Null, TextWriter.Null));
         Assert.NotEqual(0, await TokenCommandLine.RunAsync(["token", "issue", "--device", "x"], EmptyConfiguration(), TextWriter.Null, TextWriter.Null));
     }
+
+    private static string Base64Url(string json) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static Microsoft.Extensions.Configuration.IConfiguration EmptyConfiguration() =>
         new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
