@@ -1,5 +1,6 @@
 using EdgeSplit.Gateway;
 using EdgeSplit.Gateway.Security;
+using Microsoft.Extensions.Options;
 
 if (args.Length > 0 && args[0] == TokenCommandLine.Verb)
 {
@@ -10,9 +11,18 @@ if (args.Length > 0 && args[0] == TokenCommandLine.Verb)
     return await TokenCommandLine.RunAsync(args, configuration, Console.Out, Console.Error);
 }
 
-var app = GatewayApp.Build(args);
-await app.RunAsync();
-return 0;
+try
+{
+    var app = GatewayApp.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+{
+    // A configuration the node refuses to run with (e.g. open on a public address): one line, exit 1, no core dump.
+    await Console.Error.WriteLineAsync($"error: {ex.Message}");
+    return 1;
+}
 
 /// <summary>Entry point, visible to tests.</summary>
 public partial class Program;
