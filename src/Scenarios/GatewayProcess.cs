@@ -16,8 +16,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
     private readonly string _logPath;
     private Process? _process;
 
-    public GatewayProcess(string name, string dll, int port, IEnumerable<string> args, string logDirectory)
+    private readonly string _cache;
+
+    public GatewayProcess(string name, string dll, int port, IEnumerable<string> args, string logDirectory, string cacheDirectory)
     {
+        _cache = cacheDirectory;
         Name = name;
         _dll = dll;
         Port = port;
@@ -51,6 +54,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["EDGESPLIT_CACHE"] = _cache;
         _process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {Name}.");
         var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
         _process.OutputDataReceived += (_, e) => Write(log, e.Data);
@@ -74,6 +78,30 @@ internal sealed class GatewayProcess : IAsyncDisposable
         Kill();
         _process?.Dispose();
         await Task.CompletedTask;
+    }
+
+    /// <summary>Polls /readyz until its body starts with <paramref name="prefix"/> (the router reports "healthy/total edges").</summary>
+    public async Task WaitForReadyBodyAsync(string prefix, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                var body = await Probe.GetStringAsync($"{Url}/readyz", cancellationToken);
+                if (body.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new TimeoutException($"{Name} did not report '{prefix}' within {timeout.TotalSeconds:F0} s.");
     }
 
     private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)

@@ -16,6 +16,7 @@ internal static class AgentCommandLine
         root.Subcommands.Add(PartitionCommand.Create(output));
         root.Subcommands.Add(BenchSplitCommand.Create(output));
         root.Subcommands.Add(BenchPolicyCommand.Create(output));
+        root.Subcommands.Add(FleetCommand.Create(output));
         var parse = root.Parse(args);
         try
         {

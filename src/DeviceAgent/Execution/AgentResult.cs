@@ -18,6 +18,9 @@ public sealed record AgentResult(
     EdgeFailureKind Failure,
     PlanDecision Decision)
 {
+    /// <summary>The edge's load report carried by its answer (edge route only).</summary>
+    public EdgeLoad? EdgeLoad { get; init; }
+
     /// <summary>"edge", "local" or "fallback".</summary>
     public string RouteName => Route switch
     {

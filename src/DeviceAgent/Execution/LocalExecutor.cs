@@ -8,7 +8,7 @@ namespace EdgeSplit.DeviceAgent.Execution;
 /// Runs stages on the device, times each one, and feeds the times to the device cost model, so every
 /// real local run (head, hedge, fallback, fully local) refines the planner. Applies the emulated slowdown.
 /// </summary>
-internal sealed class LocalExecutor(SplitModel model, double slowdown)
+internal sealed class LocalExecutor(SplitModel model, double slowdown) : IDeviceCompute
 {
     public SplitModel Model => model;
 

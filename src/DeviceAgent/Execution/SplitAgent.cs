@@ -21,7 +21,8 @@ public sealed class SplitAgent : IAsyncDisposable
     private readonly DeviceAgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly LocalExecutor _local;
+    private readonly IDeviceCompute _local;
+    private readonly IReadOnlyList<LinearStageCost>? _knownProfile;
     private readonly LinkEstimator _link;
     private readonly EdgeCostEstimator _edgeCost;
     private readonly SplitPlanner _planner;
@@ -40,15 +41,33 @@ public sealed class SplitAgent : IAsyncDisposable
         TimeProvider? time = null,
         ILoggerFactory? loggers = null,
         DeviceTelemetry? telemetry = null)
+        : this(model, edge, options.Value, null, null, time, loggers, telemetry)
     {
-        var validated = options.Value;
+    }
+
+    /// <summary>
+    /// Creates an agent whose device stages run on <paramref name="compute"/> (null: the real model here) and,
+    /// when <paramref name="profile"/> is given, skips start-up profiling (the fleet simulator's modelled phones).
+    /// </summary>
+    internal SplitAgent(
+        SplitModel model,
+        IEdgeTransport? edge,
+        DeviceAgentOptions options,
+        IDeviceCompute? compute,
+        IReadOnlyList<LinearStageCost>? profile,
+        TimeProvider? time = null,
+        ILoggerFactory? loggers = null,
+        DeviceTelemetry? telemetry = null)
+    {
+        var validated = options;
         DeviceAgentOptionsValidator.ThrowIfInvalid(validated);
+        _knownProfile = profile;
         _model = model;
         _options = validated;
         _time = time ?? TimeProvider.System;
         loggers ??= NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger<SplitAgent>();
-        _local = new LocalExecutor(model, validated.DeviceSlowdown);
+        _local = compute ?? new LocalExecutor(model, validated.DeviceSlowdown);
         _link = new LinkEstimator(validated.Estimators, _time);
         _edgeCost = new EdgeCostEstimator(validated.Estimators, _time);
         _planner = new SplitPlanner(validated.Planner);
@@ -97,17 +116,18 @@ public sealed class SplitAgent : IAsyncDisposable
         var hedged = false;
         var failure = EdgeFailureKind.None;
         long bytesSent = 0;
+        EdgeLoad? edgeLoad = null;
         if (chosen.IsLocal)
         {
             embedding = await _local.FullAsync(tokens, cancellationToken);
         }
         else
         {
-            (embedding, route, hedged, failure, bytesSent) = await OffloadAsync(id, tokens, decision, started, cancellationToken);
+            (embedding, route, hedged, failure, bytesSent, edgeLoad) = await OffloadAsync(id, tokens, decision, started, cancellationToken);
         }
 
         var actual = _time.GetElapsedTime(started).TotalMilliseconds;
-        var result = new AgentResult(id, text, embedding, chosen.Cut, chosen.Encoding, route, chosen.LatencyMs, actual, hedged, failure, decision);
+        var result = new AgentResult(id, text, embedding, chosen.Cut, chosen.Encoding, route, chosen.LatencyMs, actual, hedged, failure, decision) { EdgeLoad = edgeLoad };
         _telemetry?.Answered(result.RouteName, chosen.Cut, chosen.LatencyMs, actual, bytesSent);
         activity?.SetTag("edgesplit.cut", chosen.Cut);
         activity?.SetTag("edgesplit.route", result.RouteName);
@@ -135,8 +155,10 @@ public sealed class SplitAgent : IAsyncDisposable
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         var connect = _edge?.ConnectAsync(cancellationToken) ?? Task.CompletedTask;
-        var (costs, ms) = await Task.Run(() => DeviceProfiler.Profile(_local, _options.ProfileLengths, _options.ProfileRepeats), cancellationToken);
-        if (_options.DeviceSlowdown > 1)
+        var (costs, ms) = _knownProfile is not null || _local is not LocalExecutor executor
+            ? ([.. _knownProfile ?? throw new InvalidOperationException("a replayed device needs a known profile.")], 0.0)
+            : await Task.Run(() => DeviceProfiler.Profile(executor, _options.ProfileLengths, _options.ProfileRepeats), cancellationToken);
+        if (_options.DeviceSlowdown > 1 && _knownProfile is null)
         {
             costs = costs.Select(c => new LinearStageCost(c.FixedMs * _options.DeviceSlowdown, c.PerTokenMs * _options.DeviceSlowdown)).ToArray();
         }
@@ -170,7 +192,7 @@ public sealed class SplitAgent : IAsyncDisposable
             : decision;
     }
 
-    private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure, long BytesSent)> OffloadAsync(
+    private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure, long BytesSent, EdgeLoad? Load)> OffloadAsync(
         string id, TokenBatch tokens, PlanDecision decision, long started, CancellationToken cancellationToken)
     {
         var chosen = decision.Chosen;
@@ -199,12 +221,12 @@ public sealed class SplitAgent : IAsyncDisposable
                 var outcome = await edgeTask;
                 if (outcome.Succeeded)
                 {
-                    return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None, outcome.Answer.BytesSent);
+                    return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None, outcome.Answer.BytesSent, outcome.Answer.Load);
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
                 AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
-                return (await tail(), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes);
+                return (await tail(), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes, null);
             }
         }
 
@@ -216,7 +238,7 @@ public sealed class SplitAgent : IAsyncDisposable
         if (first == edgeTask && edgeTask.Result.Succeeded)
         {
             _ = localTask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            return (edgeTask.Result.Answer!.Embeddings[0], AgentRoute.Edge, true, EdgeFailureKind.None, edgeTask.Result.Answer.BytesSent);
+            return (edgeTask.Result.Answer!.Embeddings[0], AgentRoute.Edge, true, EdgeFailureKind.None, edgeTask.Result.Answer.BytesSent, edgeTask.Result.Answer.Load);
         }
 
         var embedding = await localTask;
@@ -229,6 +251,6 @@ public sealed class SplitAgent : IAsyncDisposable
         }
 
         AgentLog.FellBack(_logger, id, failure.ToString(), cut);
-        return (embedding, AgentRoute.Fallback, true, failure, chosen.Bytes);
+        return (embedding, AgentRoute.Fallback, true, failure, chosen.Bytes, null);
     }
 }

@@ -32,7 +32,37 @@ internal static class FleetReportWriter
             DurationSeconds = durationSeconds,
             ThroughputRps = durationSeconds > 0 ? succeeded.Count / durationSeconds : 0,
             Outages = outages,
+            Phases = Phases(samples, outages, durationSeconds),
         };
+    }
+
+    private static List<FleetPhase> Phases(IReadOnlyList<FleetSample> samples, IReadOnlyList<OutageSpan> outages, double duration)
+    {
+        var bounds = new List<(string Label, double Start, double End)>();
+        var cursor = 0.0;
+        foreach (var outage in outages.OrderBy(o => o.StartSeconds))
+        {
+            if (outage.StartSeconds > cursor)
+            {
+                bounds.Add((bounds.Count == 0 ? "before outages" : "between outages", cursor, outage.StartSeconds));
+            }
+
+            bounds.Add((outage.Label, outage.StartSeconds, outage.EndSeconds));
+            cursor = Math.Max(cursor, outage.EndSeconds);
+        }
+
+        var last = samples.Count == 0 ? duration : Math.Max(duration, samples.Max(s => s.AtSeconds));
+        if (last > cursor)
+        {
+            bounds.Add((outages.Count == 0 ? "whole run" : "after outages", cursor, last));
+        }
+
+        return bounds.Select(b =>
+        {
+            var inside = samples.Where(s => s.AtSeconds >= b.Start && s.AtSeconds < b.End + (b.End == last ? 1e-9 : 0)).ToList();
+            var ok = inside.Where(s => s.Succeeded).ToList();
+            return new FleetPhase(b.Label, Math.Round(b.Start, 2), Math.Round(b.End, 2), Routes.ToDictionary(r => r, r => (long)ok.Count(s => s.Route == r)), inside.Count - ok.Count, Latency(ok));
+        }).ToList();
     }
 
     public static LatencySummary Latency(IReadOnlyCollection<FleetSample> samples)
@@ -164,7 +194,7 @@ internal static class FleetReportWriter
 
     private static byte[] Render(Plot plot)
     {
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return plot.GetImageBytes(900, 320, ImageFormat.Png);
     }
 
@@ -189,6 +219,14 @@ internal static class FleetReportWriter
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td>{route}</td><td>{latency.Count}</td><td>{latency.P50:F1}</td><td>{latency.P95:F1}</td><td>{latency.P99:F1}</td><td>{latency.Max:F1}</td></tr>");
+        }
+
+        html.Append("</table>");
+        html.Append("<h3>Phases</h3><table><tr><th>phase</th><th>from s</th><th>to s</th><th>edge</th><th>local</th><th>fallback</th><th>failed</th><th>p99 ms</th></tr>");
+        foreach (var phase in summary.Phases)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{WebUtility.HtmlEncode(phase.Label)}</td><td>{phase.StartSeconds:F1}</td><td>{phase.EndSeconds:F1}</td><td>{phase.ByRoute["edge"]}</td><td>{phase.ByRoute["local"]}</td><td>{phase.ByRoute["fallback"]}</td><td>{phase.Failed}</td><td>{phase.LatencyMs.P99:F1}</td></tr>");
         }
 
         html.Append("</table>");

@@ -40,7 +40,20 @@ internal sealed record FleetSummary
 
     [JsonPropertyName("outages")]
     public required IReadOnlyList<OutageSpan> Outages { get; init; }
+
+    /// <summary>The run cut at outage boundaries: before, each outage, after — where traffic went in each.</summary>
+    [JsonPropertyName("phases")]
+    public required IReadOnlyList<FleetPhase> Phases { get; init; }
 }
+
+/// <summary>Requests by route and latency within one period of the run.</summary>
+internal sealed record FleetPhase(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("startSeconds")] double StartSeconds,
+    [property: JsonPropertyName("endSeconds")] double EndSeconds,
+    [property: JsonPropertyName("byRoute")] Dictionary<string, long> ByRoute,
+    [property: JsonPropertyName("failed")] long Failed,
+    [property: JsonPropertyName("latencyMs")] LatencySummary LatencyMs);
 
 /// <summary>Latency percentiles in milliseconds (from an HdrHistogram at microsecond resolution).</summary>
 internal sealed record LatencySummary(

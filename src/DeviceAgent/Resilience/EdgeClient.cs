@@ -35,6 +35,7 @@ internal sealed class EdgeClient : IAsyncDisposable
     private Task _probeLoop = Task.CompletedTask;
     private EdgeInfo? _manifest;
     private int _consecutiveFailures;
+    private volatile bool _down;
     private long _lastAttempt;
 
     public EdgeClient(
@@ -115,7 +116,7 @@ internal sealed class EdgeClient : IAsyncDisposable
     public CircuitState State => _state.CircuitState;
 
     /// <summary>Whether the planner may send work to the edge now.</summary>
-    public bool IsAvailable => Manifest is not null && State is CircuitState.Closed or CircuitState.HalfOpen && !_disposing.IsCancellationRequested;
+    public bool IsAvailable => !_down && Manifest is not null && State is CircuitState.Closed or CircuitState.HalfOpen && !_disposing.IsCancellationRequested;
 
     /// <summary>Time since the last call that was sent to the edge (any outcome); <see cref="TimeSpan.MaxValue"/> before the first.</summary>
     public TimeSpan SinceLastAttempt => Interlocked.Read(ref _lastAttempt) is var last && last == 0 ? TimeSpan.MaxValue : _time.GetElapsedTime(last);
@@ -212,6 +213,9 @@ internal sealed class EdgeClient : IAsyncDisposable
                 // Polly's breaker is ratio-based over a window; after a long healthy run a dead node would
                 // take many failures to trip it. A few in a row is already proof enough.
                 ResilienceLog.CircuitOpened(_logger, failures, kind);
+                // Unavailable from this instant: isolating the Polly circuit is asynchronous, and the very
+                // next request must not be planned onto the edge in between.
+                _down = true;
                 _ = IsolateAndProbeAsync();
             }
         }
@@ -247,6 +251,7 @@ internal sealed class EdgeClient : IAsyncDisposable
             await WarmUpAsync();
             Interlocked.Exchange(ref _consecutiveFailures, 0);
             await _control.CloseAsync(CancellationToken.None);
+            _down = false;
             ResilienceLog.EdgeBack(_logger, _link.Snapshot().RttMs);
         }
         catch (Exception) when (_disposing.IsCancellationRequested)

@@ -6,6 +6,7 @@ using EdgeSplit.DeviceAgent.Execution;
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 
 /// <summary>The agent against a real edge process that dies, hangs, slows down and comes back.</summary>
+[Collection(AgentProcesses.Name)]
 public sealed class EdgeOutageTests(AgentHarness harness) : IClassFixture<AgentHarness>
 {
     [Fact]

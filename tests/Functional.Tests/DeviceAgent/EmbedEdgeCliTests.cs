@@ -4,6 +4,7 @@ using EdgeSplit.Functional.Tests.Infrastructure;
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 
 /// <summary><c>embed --edge</c> as a user runs it: the agent CLI and the gateway as two real processes.</summary>
+[Collection(AgentProcesses.Name)]
 public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDirectory>
 {
     [Fact]

@@ -12,6 +12,8 @@ internal static class RepoPaths
 
     public static string GatewayDll => Built("Gateway", "EdgeSplit.Gateway.dll");
 
+    public static string ScenariosDll => Built("Scenarios", "EdgeSplit.Scenarios.dll");
+
     private static string Built(string project, string file)
     {
         var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", file);

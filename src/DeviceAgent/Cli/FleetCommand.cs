@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Inference.Models;
+using EdgeSplit.Inference.Runtime;
+using Spectre.Console;
+
+namespace EdgeSplit.DeviceAgent.Cli;
+
+/// <summary><c>fleet</c>: N simulated phones against an edge or router, with live progress and a report.</summary>
+internal static class FleetCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var edge = new Option<string>("--edge") { Description = "Edge or router URL, e.g. http://127.0.0.1:5000", Required = true };
+        var devices = new Option<int>("--devices") { Description = "Simulated phones", DefaultValueFactory = _ => 50 };
+        var duration = new Option<double>("--duration") { Description = "Seconds the phones keep sending", DefaultValueFactory = _ => 60 };
+        var rps = new Option<double>("--rps") { Description = "Requests per second per phone (Poisson arrivals)", DefaultValueFactory = _ => 1 };
+        var report = new Option<string?>("--report") { Description = "Directory for summary.json and report.html" };
+        var seed = new Option<int>("--seed") { Description = "Seed of arrivals and sentence choice", DefaultValueFactory = _ => 1 };
+        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, report, seed };
+        command.SetAction(async (result, cancellation) =>
+        {
+            var options = new FleetOptions
+            {
+                Edge = ParseUrl(result.GetValue(edge)!),
+                Devices = Positive(result.GetValue(devices), "--devices"),
+                Duration = TimeSpan.FromSeconds(Positive(result.GetValue(duration), "--duration")),
+                RequestsPerSecond = Positive(result.GetValue(rps), "--rps"),
+                ReportDirectory = result.GetValue(report),
+                Seed = result.GetValue(seed),
+            };
+            var console = FleetConsole.Create(output);
+            using var model = SplitModel.Load(ModelSource.Bundled());
+            var fleet = await new FleetRunner(model, options, console).RunAsync(cancellation);
+            Print(console, fleet.Summary, options.ReportDirectory);
+            return fleet.Summary.Failed == 0 ? 0 : 3;
+        });
+        return command;
+    }
+
+    internal static void Print(IAnsiConsole console, FleetSummary summary, string? reportDirectory)
+    {
+        var table = new Table().AddColumns("route", "requests", "p50 ms", "p95 ms", "p99 ms");
+        foreach (var (route, latency) in summary.LatencyMsByRoute.Append(new("all", summary.LatencyMs)))
+        {
+            table.AddRow(route, latency.Count.ToString(CultureInfo.InvariantCulture), F(latency.P50), F(latency.P95), F(latency.P99));
+        }
+
+        console.Write(table);
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"{summary.Requests} requests, {summary.Succeeded} succeeded, [{(summary.Failed == 0 ? "green" : "red")}]{summary.Failed} failed[/], {summary.ThroughputRps:F1} req/s"));
+        if (reportDirectory is not null)
+        {
+            console.MarkupLine($"report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(reportDirectory, "report.html")))}[/]  summary: {Markup.Escape(Path.GetFullPath(Path.Combine(reportDirectory, "summary.json")))}");
+        }
+    }
+
+    internal static Uri ParseUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new CliException($"--edge must be an http:// or https:// URL, not '{value}'.");
+
+    private static T Positive<T>(T value, string name)
+        where T : System.Numerics.INumber<T> =>
+        value > T.Zero ? value : throw new CliException($"{name} must be positive.");
+
+    private static string F(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
+}

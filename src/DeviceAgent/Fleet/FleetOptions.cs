@@ -1,0 +1,32 @@
+namespace EdgeSplit.DeviceAgent.Fleet;
+
+/// <summary>A fleet load test: how many phones, for how long, how often each sends, and where the report goes.</summary>
+internal sealed record FleetOptions
+{
+    /// <summary>Edge or router URL every phone talks to.</summary>
+    public required Uri Edge { get; init; }
+
+    /// <summary>Simulated phones. Default 50.</summary>
+    public int Devices { get; init; } = 50;
+
+    /// <summary>How long phones keep sending. Default 60 s.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Requests per second per phone (Poisson arrivals). Default 1.</summary>
+    public double RequestsPerSecond { get; init; } = 1;
+
+    /// <summary>Directory for summary.json and report.html; null writes no report.</summary>
+    public string? ReportDirectory { get; init; }
+
+    /// <summary>Seed of the arrival times and sentence choice, for repeatable runs.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Phone classes and their shares.</summary>
+    public IReadOnlyList<DeviceClass> Mix { get; init; } = DeviceClass.DefaultMix;
+
+    /// <summary>Report title.</summary>
+    public string Title { get; init; } = "EdgeSplit fleet load test";
+
+    /// <summary>How long to wait for answers still in flight when the duration ends. Default 30 s.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
+}

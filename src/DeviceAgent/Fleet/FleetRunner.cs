@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.Inference.Runtime;
+using Spectre.Console;
+
+namespace EdgeSplit.DeviceAgent.Fleet;
+
+/// <summary>
+/// Runs N simulated phones against an edge or router. Each phone is a full <see cref="SplitAgent"/> — its own
+/// planner, cost model, circuit breaker and gRPC connection — whose device compute is replayed
+/// (<see cref="ReplayCompute"/>), while everything on the network and the edge is real.
+/// </summary>
+internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiConsole console, OutageLog? outages = null)
+{
+    private readonly ConcurrentQueue<FleetSample> _samples = new();
+    private readonly Stopwatch _clock = new();
+
+    /// <summary>Seconds since the phones started sending (the report's time axis).</summary>
+    public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
+
+    public async Task<FleetResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (options.Devices < 1 || options.RequestsPerSecond <= 0 || options.Duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("a fleet needs at least one device, a positive rate and a positive duration.");
+        }
+
+        console.MarkupLine($"[grey]preparing: real activations of {FleetCorpus.Load().Count} corpus sentences at every cut, and this machine's per-stage cost[/]");
+        var corpus = new ReplayCorpus(model, FleetCorpus.Load());
+        var profile = MeasureProfile();
+        var agents = new List<(SplitAgent Agent, DeviceClass Class)>();
+        try
+        {
+            for (var i = 0; i < options.Devices; i++)
+            {
+                var deviceClass = DeviceClass.For(i, options.Devices, options.Mix);
+                var scaled = profile.Select(c => new LinearStageCost(c.FixedMs * deviceClass.SpeedFactor, c.PerTokenMs * deviceClass.SpeedFactor)).ToArray();
+                var transport = new GrpcEdgeTransport(options.Edge, deviceId: $"phone-{i:D4}");
+                var agent = new SplitAgent(model, transport, new DeviceAgentOptions(), new ReplayCompute(corpus, scaled, TimeProvider.System), scaled);
+                agents.Add((agent, deviceClass));
+            }
+
+            console.MarkupLine($"[grey]connecting {options.Devices} phones to {options.Edge}[/]");
+            await Task.WhenAll(agents.Select(a => a.Agent.StartAsync(cancellationToken)));
+            _clock.Start();
+            using var progress = new CancellationTokenSource();
+            var reporter = ReportProgressAsync(progress.Token);
+            var phones = agents.Select((a, i) => PhoneAsync(a.Agent, a.Class, corpus, i, cancellationToken)).ToList();
+            await Task.WhenAll(phones);
+            await progress.CancelAsync();
+            await reporter;
+        }
+        finally
+        {
+            foreach (var (agent, _) in agents)
+            {
+                await agent.DisposeAsync();
+            }
+        }
+
+        var samples = _samples.OrderBy(s => s.AtSeconds).ToList();
+        var spans = outages?.Close(ElapsedSeconds) ?? [];
+        var duration = options.Duration.TotalSeconds;
+        var summary = options.ReportDirectory is null
+            ? FleetReportWriter.Summarize(samples, spans, options.Devices, duration)
+            : FleetReportWriter.Write(options.ReportDirectory, samples, spans, options.Devices, duration, options.Title);
+        return new FleetResult(samples, spans, summary);
+    }
+
+    private LinearStageCost[] MeasureProfile()
+    {
+        // This machine's per-stage cost, fitted like the agent's own start-up profile; the phone classes scale it.
+        var executor = new LocalExecutor(model, 1);
+        return DeviceProfiler.Profile(executor, [8, 24, 48], 3).Costs;
+    }
+
+    private async Task PhoneAsync(SplitAgent agent, DeviceClass deviceClass, ReplayCorpus corpus, int index, CancellationToken cancellationToken)
+    {
+        var random = new Random(HashCode.Combine(options.Seed, index));
+        var pending = new List<Task>();
+        var next = -Math.Log(1 - random.NextDouble()) / options.RequestsPerSecond;
+        while (next < options.Duration.TotalSeconds && !cancellationToken.IsCancellationRequested)
+        {
+            var wait = next - ElapsedSeconds;
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(wait), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            var text = corpus.Texts[random.Next(corpus.Texts.Count)];
+            pending.Add(OneRequestAsync(agent, deviceClass, text, cancellationToken));
+            pending.RemoveAll(t => t.IsCompleted);
+            next += -Math.Log(1 - random.NextDouble()) / options.RequestsPerSecond;
+        }
+
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(options.Drain);
+        await Task.WhenAll(pending).WaitAsync(drain.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task OneRequestAsync(SplitAgent agent, DeviceClass deviceClass, string text, CancellationToken cancellationToken)
+    {
+        var started = ElapsedSeconds;
+        try
+        {
+            var result = await agent.EmbedAsync(text, cancellationToken: cancellationToken);
+            var ok = result.Embedding.Length > 0;
+            _samples.Enqueue(new FleetSample(ElapsedSeconds, result.ActualMs, result.RouteName, result.Cut, ok, result.EdgeLoad?.QueueDepth ?? 0, deviceClass.Name));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Must not happen (the agent always has the local route); counted as a failure if it does.
+            _samples.Enqueue(new FleetSample(ElapsedSeconds, (ElapsedSeconds - started) * 1000, "failed", -1, false, 0, deviceClass.Name));
+        }
+    }
+
+    private async Task ReportProgressAsync(CancellationToken cancellationToken)
+    {
+        var seen = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var all = _samples.ToArray();
+            var recent = all.Skip(seen).ToList();
+            seen = all.Length;
+            var p99 = recent.Count == 0 ? 0 : recent.Select(s => s.LatencyMs).Order().ElementAt((int)Math.Ceiling(0.99 * recent.Count) - 1);
+            var routes = string.Join(' ', new[] { "edge", "local", "fallback" }.Select(r => $"{r}={recent.Count(s => s.Route == r)}"));
+            var failed = all.Count(s => !s.Succeeded);
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"[grey]{ElapsedSeconds,5:F0}s[/] total {all.Length,6}  failed [{(failed == 0 ? "green" : "red")}]{failed}[/]  last 1 s: {recent.Count,4} req  {routes}  p99 {p99,6:F1} ms"));
+        }
+    }
+}

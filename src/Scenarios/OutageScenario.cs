@@ -1,0 +1,88 @@
+using System.Globalization;
+using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Inference.Models;
+using EdgeSplit.Inference.Runtime;
+using Spectre.Console;
+
+namespace EdgeSplit.Scenarios;
+
+/// <summary>
+/// The scripted outage: router + 3 edges as real processes on this machine, a fleet of phones through the
+/// router; one edge is killed at 20% of the run, the other two at 45% (all edges down), all three come back
+/// at 70%. The report shows the fleet moving to local and back with zero failed requests.
+/// </summary>
+internal sealed class OutageScenario(string gatewayDll, FleetOptions fleetOptions, string workDirectory, IAnsiConsole console)
+{
+    private const int EdgeCount = 3;
+
+    public async Task<FleetResult> RunAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(workDirectory);
+        var cache = Path.Combine(workDirectory, "segment-cache");
+        var edges = Enumerable.Range(0, EdgeCount)
+            .Select(i => new GatewayProcess($"edge-{i + 1}", gatewayDll, GatewayProcess.FreePort(), [], workDirectory, cache))
+            .ToList();
+        var routerArgs = new List<string> { "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false" };
+        routerArgs.AddRange(edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.Url}"));
+        var router = new GatewayProcess("router", gatewayDll, GatewayProcess.FreePort(), routerArgs, workDirectory, cache);
+        try
+        {
+            console.MarkupLine($"[grey]starting {EdgeCount} edges and a router on 127.0.0.1 (logs in {Markup.Escape(workDirectory)})[/]");
+            await Task.WhenAll(edges.Select(e => e.StartAsync(TimeSpan.FromSeconds(120), cancellationToken)));
+            await router.StartAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            await router.WaitForReadyBodyAsync($"{EdgeCount}/{EdgeCount}", TimeSpan.FromSeconds(30), cancellationToken);
+            console.MarkupLine($"[green]router {router.Url} ready: {EdgeCount}/{EdgeCount} edges healthy[/]");
+
+            using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Cache = new Inference.Partitioning.SegmentCache(cache) });
+            var outages = new OutageLog();
+            var runner = new FleetRunner(model, fleetOptions with { Edge = new Uri(router.Url) }, console, outages);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var script = ScriptAsync(runner, edges, outages, stop.Token);
+            var result = await runner.RunAsync(cancellationToken);
+            await stop.CancelAsync();
+            await script.ContinueWith(_ => { }, TaskScheduler.Default);
+            return result;
+        }
+        finally
+        {
+            await router.DisposeAsync();
+            foreach (var edge in edges)
+            {
+                await edge.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task ScriptAsync(FleetRunner runner, List<GatewayProcess> edges, OutageLog outages, CancellationToken cancellationToken)
+    {
+        var total = fleetOptions.Duration.TotalSeconds;
+        await UntilAsync(runner, total * 0.20, cancellationToken);
+        Say(runner, $"killing {edges[0].Name}");
+        edges[0].Kill();
+        outages.Begin("1 of 3 edges down", runner.ElapsedSeconds);
+
+        await UntilAsync(runner, total * 0.45, cancellationToken);
+        Say(runner, $"killing {edges[1].Name} and {edges[2].Name}: no edge left");
+        edges[1].Kill();
+        edges[2].Kill();
+        outages.End("1 of 3 edges down", runner.ElapsedSeconds);
+        outages.Begin("all edges down", runner.ElapsedSeconds);
+
+        await UntilAsync(runner, total * 0.70, cancellationToken);
+        Say(runner, "restarting all edges");
+        await Task.WhenAll(edges.Select(e => e.StartAsync(TimeSpan.FromSeconds(60), cancellationToken)));
+        outages.End("all edges down", runner.ElapsedSeconds);
+        Say(runner, "all edges ready again");
+    }
+
+    private void Say(FleetRunner runner, string what) =>
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[yellow]{runner.ElapsedSeconds,5:F0}s  {Markup.Escape(what)}[/]"));
+
+    private static async Task UntilAsync(FleetRunner runner, double seconds, CancellationToken cancellationToken)
+    {
+        while (runner.ElapsedSeconds < seconds)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using EdgeSplit.DeviceAgent.Cli;
+using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Scenarios;
+
+var duration = new Option<double>("--duration") { Description = "Seconds the phones keep sending", DefaultValueFactory = _ => 60 };
+var devices = new Option<int>("--devices") { Description = "Simulated phones", DefaultValueFactory = _ => 40 };
+var rps = new Option<double>("--rps") { Description = "Requests per second per phone", DefaultValueFactory = _ => 1 };
+var report = new Option<string>("--report") { Description = "Directory for summary.json, report.html and process logs", DefaultValueFactory = _ => Path.Combine("reports", "outage") };
+var gateway = new Option<string?>("--gateway") { Description = "Path of EdgeSplit.Gateway.dll (default: the one built beside this program)" };
+var outage = new Command("outage", "Router + 3 edges + a phone fleet on this machine; kill one edge, then all, bring them back; write the report.")
+{
+    duration, devices, rps, report, gateway,
+};
+outage.SetAction(async (result, cancellation) =>
+{
+    var console = FleetConsole.Create(Console.Out);
+    try
+    {
+        var directory = Path.GetFullPath(result.GetValue(report)!);
+        var options = new FleetOptions
+        {
+            Edge = new Uri("http://127.0.0.1"),
+            Devices = Math.Max(1, result.GetValue(devices)),
+            Duration = TimeSpan.FromSeconds(Math.Max(5, result.GetValue(duration))),
+            RequestsPerSecond = Math.Max(0.01, result.GetValue(rps)),
+            ReportDirectory = directory,
+            Title = "EdgeSplit outage scenario: router + 3 edges, one killed, then all, then restored",
+        };
+        var scenario = new OutageScenario(result.GetValue(gateway) ?? BuiltProducts.GatewayDll(), options, directory, console);
+        var fleet = await scenario.RunAsync(cancellation);
+        FleetCommand.Print(console, fleet.Summary, directory);
+        return fleet.Summary.Failed == 0 ? 0 : 3;
+    }
+    catch (Exception ex) when (ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException)
+    {
+        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        return 1;
+    }
+});
+
+var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes.") { outage };
+return await root.Parse(args).InvokeAsync();
