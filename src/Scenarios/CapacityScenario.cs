@@ -35,8 +35,14 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
                 var pass = summary.Failed == 0 && summary.LatencyMs.P99 < P99TargetMs && edgeShare >= MinEdgeShare;
                 rows.Add(new()
                 {
-                    ["devices"] = size, ["requests"] = summary.Requests, ["failed"] = summary.Failed, ["p50"] = summary.LatencyMs.P50,
-                    ["p99"] = summary.LatencyMs.P99, ["edgeP99"] = summary.LatencyMsByRoute["edge"].P99, ["edgeShare"] = Math.Round(edgeShare, 3), ["pass"] = pass,
+                    ["devices"] = size,
+                    ["requests"] = summary.Requests,
+                    ["failed"] = summary.Failed,
+                    ["p50"] = summary.LatencyMs.P50,
+                    ["p99"] = summary.LatencyMs.P99,
+                    ["edgeP99"] = summary.LatencyMsByRoute["edge"].P99,
+                    ["edgeShare"] = Math.Round(edgeShare, 3),
+                    ["pass"] = pass,
                 });
                 console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                     $"[bold]{size} devices: p99 {summary.LatencyMs.P99:F1} ms, edge share {edgeShare:P0}, failed {summary.Failed} -> {(pass ? "[green]pass[/]" : "[red]fail[/]")}[/]"));
@@ -72,13 +78,21 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
         var largest = rows.Where(r => (bool)r["pass"]).Select(r => (int)r["devices"]).DefaultIfEmpty(0).Max();
         var result = new Dictionary<string, object>
         {
-            ["p99TargetMs"] = P99TargetMs, ["minEdgeShare"] = MinEdgeShare, ["secondsPerRun"] = perRun.TotalSeconds, ["runs"] = rows,
+            ["p99TargetMs"] = P99TargetMs,
+            ["minEdgeShare"] = MinEdgeShare,
+            ["secondsPerRun"] = perRun.TotalSeconds,
+            ["runs"] = rows,
             ["largestPassingFleet"] = largest,
             ["routerOverhead"] = new Dictionary<string, object>
             {
-                ["devices"] = overheadDevices, ["repeats"] = overheadRepeats,
-                ["directEdgeP50"] = directP50, ["routedEdgeP50"] = routedP50, ["ratioP50"] = Math.Round(routedP50 / directP50, 3),
-                ["directEdgeP99"] = directP99, ["routedEdgeP99"] = routedP99, ["ratioP99"] = Math.Round(routedP99 / directP99, 3),
+                ["devices"] = overheadDevices,
+                ["repeats"] = overheadRepeats,
+                ["directEdgeP50"] = directP50,
+                ["routedEdgeP50"] = routedP50,
+                ["ratioP50"] = Math.Round(routedP50 / directP50, 3),
+                ["directEdgeP99"] = directP99,
+                ["routedEdgeP99"] = routedP99,
+                ["ratioP99"] = Math.Round(routedP99 / directP99, 3),
             },
         };
         await File.WriteAllTextAsync(Path.Combine(workDirectory, "capacity.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
