@@ -19,41 +19,22 @@ internal sealed class OutageScenario(string gatewayDll, FleetOptions fleetOption
     {
         Directory.CreateDirectory(workDirectory);
         var cache = Path.Combine(workDirectory, "segment-cache");
-        var edges = Enumerable.Range(0, EdgeCount)
-            .Select(i => new GatewayProcess($"edge-{i + 1}", gatewayDll, GatewayProcess.FreePort(), [], workDirectory, cache))
-            .ToList();
-        var routerArgs = new List<string> { "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false" };
-        routerArgs.AddRange(edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.Url}"));
-        var router = new GatewayProcess("router", gatewayDll, GatewayProcess.FreePort(), routerArgs, workDirectory, cache);
-        try
-        {
-            console.MarkupLine($"[grey]starting {EdgeCount} edges and a router on 127.0.0.1 (logs in {Markup.Escape(workDirectory)})[/]");
-            await Task.WhenAll(edges.Select(e => e.StartAsync(TimeSpan.FromSeconds(120), cancellationToken)));
-            await router.StartAsync(TimeSpan.FromSeconds(60), cancellationToken);
-            await router.WaitForReadyBodyAsync($"{EdgeCount}/{EdgeCount}", TimeSpan.FromSeconds(30), cancellationToken);
-            console.MarkupLine($"[green]router {router.Url} ready: {EdgeCount}/{EdgeCount} edges healthy[/]");
-
-            using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Cache = new Inference.Partitioning.SegmentCache(cache) });
-            var outages = new OutageLog();
-            var runner = new FleetRunner(model, fleetOptions with { Edge = new Uri(router.Url) }, console, outages);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var script = ScriptAsync(runner, edges, outages, stop.Token);
-            var result = await runner.RunAsync(cancellationToken);
-            await stop.CancelAsync();
-            await script.ContinueWith(_ => { }, TaskScheduler.Default);
-            return result;
-        }
-        finally
-        {
-            await router.DisposeAsync();
-            foreach (var edge in edges)
-            {
-                await edge.DisposeAsync();
-            }
-        }
+        await using var deployment = await Deployment.StartAsync(gatewayDll, EdgeCount, workDirectory, cache, console, cancellationToken);
+        var edges = deployment.Edges;
+        var router = deployment.Router;
+        console.MarkupLine($"[green]router {router.Url} ready: {EdgeCount}/{EdgeCount} edges healthy[/]");
+        using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Cache = new Inference.Partitioning.SegmentCache(cache) });
+        var outages = new OutageLog();
+        var runner = new FleetRunner(model, fleetOptions with { Edge = new Uri(router.Url) }, console, outages);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var script = ScriptAsync(runner, edges, outages, stop.Token);
+        var result = await runner.RunAsync(cancellationToken);
+        await stop.CancelAsync();
+        await script.ContinueWith(_ => { }, TaskScheduler.Default);
+        return result;
     }
 
-    private async Task ScriptAsync(FleetRunner runner, List<GatewayProcess> edges, OutageLog outages, CancellationToken cancellationToken)
+    private async Task ScriptAsync(FleetRunner runner, IReadOnlyList<GatewayProcess> edges, OutageLog outages, CancellationToken cancellationToken)
     {
         var total = fleetOptions.Duration.TotalSeconds;
         await UntilAsync(runner, total * 0.20, cancellationToken);

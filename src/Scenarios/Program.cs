@@ -39,5 +39,32 @@ outage.SetAction(async (result, cancellation) =>
     }
 });
 
-var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes.") { outage };
+var sizes = new Option<string>("--sizes") { Description = "Fleet sizes to try, in order (devices at 1 request/s each)", DefaultValueFactory = _ => "25,50,100,200,300,400,600" };
+var seconds = new Option<double>("--seconds") { Description = "Seconds per fleet run", DefaultValueFactory = _ => 20 };
+var overheadDevices = new Option<int>("--overhead-devices") { Description = "Fleet size for the router-overhead comparison", DefaultValueFactory = _ => 50 };
+var repeats = new Option<int>("--overhead-repeats") { Description = "Direct/routed pairs for the router-overhead comparison", DefaultValueFactory = _ => 3 };
+var capacityReport = new Option<string>("--report") { Description = "Directory for capacity.json, per-run reports and logs", DefaultValueFactory = _ => Path.Combine("reports", "capacity") };
+var capacityGateway = new Option<string?>("--gateway") { Description = "Path of EdgeSplit.Gateway.dll" };
+var capacity = new Command("capacity", "Largest fleet router + 2 edges serve on this machine (p99 < 250 ms, zero failures), and the router's overhead.")
+{
+    sizes, seconds, overheadDevices, repeats, capacityReport, capacityGateway,
+};
+capacity.SetAction(async (result, cancellation) =>
+{
+    var console = FleetConsole.Create(Console.Out);
+    try
+    {
+        var list = result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{s}' is not a positive number.")).ToList();
+        var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? BuiltProducts.GatewayDll(), Path.GetFullPath(result.GetValue(capacityReport)!), console);
+        return await scenario.RunAsync(list, TimeSpan.FromSeconds(Math.Max(5, result.GetValue(seconds))), Math.Max(1, result.GetValue(overheadDevices)), Math.Max(1, result.GetValue(repeats)), cancellation);
+    }
+    catch (Exception ex) when (ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException or ArgumentException)
+    {
+        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        return 1;
+    }
+});
+
+var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes.") { outage, capacity };
 return await root.Parse(args).InvokeAsync();

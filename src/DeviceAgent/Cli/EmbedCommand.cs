@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.Inference.Runtime;
@@ -61,7 +62,9 @@ internal static class EmbedCommand
             var options = AgentOptions(choice, policy, result.GetValue(objective)!, result.GetValue(budget), result.GetValue(slowdown));
             await using var transport = edgeUrl is null ? null : EdgeTransportFactory.Create(edgeUrl);
             var loggers = result.GetValue(verbose) ? new StderrLogger(result.InvocationConfiguration.Error, "agent", Microsoft.Extensions.Logging.LogLevel.Debug) : null;
-            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers);
+            using var telemetry = new DeviceTelemetry();
+            using var export = DeviceTelemetryExport.Start("edgesplit-device");
+            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers, telemetry: telemetry);
             await agent.StartAsync(cancellation);
             var counts = new Dictionary<AgentRoute, int>();
             var explainTo = asJson ? result.InvocationConfiguration.Error : output;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
 using Spectre.Console;
@@ -18,7 +19,9 @@ internal static class FleetCommand
         var rps = new Option<double>("--rps") { Description = "Requests per second per phone (Poisson arrivals)", DefaultValueFactory = _ => 1 };
         var report = new Option<string?>("--report") { Description = "Directory for summary.json and report.html" };
         var seed = new Option<int>("--seed") { Description = "Seed of arrivals and sentence choice", DefaultValueFactory = _ => 1 };
-        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, report, seed };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve the fleet's device metrics for Prometheus on this port (0 = off)", DefaultValueFactory = _ => 0 };
+        var split = new Option<string>("--split") { Description = "auto (each phone's planner decides) or a fixed cut K for every phone", DefaultValueFactory = _ => "auto" };
+        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, report, seed, metricsPort, split };
         command.SetAction(async (result, cancellation) =>
         {
             var options = new FleetOptions
@@ -29,10 +32,13 @@ internal static class FleetCommand
                 RequestsPerSecond = Positive(result.GetValue(rps), "--rps"),
                 ReportDirectory = result.GetValue(report),
                 Seed = result.GetValue(seed),
+                FixedCut = ParseCut(result.GetValue(split)!),
             };
             var console = FleetConsole.Create(output);
             using var model = SplitModel.Load(ModelSource.Bundled());
-            var fleet = await new FleetRunner(model, options, console).RunAsync(cancellation);
+            using var telemetry = new DeviceTelemetry();
+            using var export = DeviceTelemetryExport.Start("edgesplit-fleet", result.GetValue(metricsPort));
+            var fleet = await new FleetRunner(model, options, console, telemetry: telemetry).RunAsync(cancellation);
             Print(console, fleet.Summary, options.ReportDirectory);
             return fleet.Summary.Failed == 0 ? 0 : 3;
         });
@@ -60,6 +66,17 @@ internal static class FleetCommand
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
             : throw new CliException($"--edge must be an http:// or https:// URL, not '{value}'.");
+
+    private static int? ParseCut(string value)
+    {
+        var choice = SplitChoice.Parse(value);
+        return choice.Mode switch
+        {
+            SplitMode.Auto => null,
+            SplitMode.Fixed when choice.Cut is >= 1 and <= 8 => choice.Cut,
+            _ => throw new CliException("fleet --split must be 'auto' or a cut between 1 and 8."),
+        };
+    }
 
     private static T Positive<T>(T value, string name)
         where T : System.Numerics.INumber<T> =>

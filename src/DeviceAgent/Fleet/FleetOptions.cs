@@ -27,6 +27,12 @@ internal sealed record FleetOptions
     /// <summary>Report title.</summary>
     public string Title { get; init; } = "EdgeSplit fleet load test";
 
+    /// <summary>
+    /// Fixed cut for every phone (stages [0,k) on the device, the rest offloaded); null (default) lets each
+    /// phone's planner choose. Capacity tests fix it so the edges carry the whole fleet.
+    /// </summary>
+    public int? FixedCut { get; init; }
+
     /// <summary>How long to wait for answers still in flight when the duration ends. Default 30 s.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.Inference.Runtime;
 using Spectre.Console;
@@ -14,7 +15,7 @@ namespace EdgeSplit.DeviceAgent.Fleet;
 /// planner, cost model, circuit breaker and gRPC connection — whose device compute is replayed
 /// (<see cref="ReplayCompute"/>), while everything on the network and the edge is real.
 /// </summary>
-internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiConsole console, OutageLog? outages = null)
+internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiConsole console, OutageLog? outages = null, DeviceTelemetry? telemetry = null)
 {
     private readonly ConcurrentQueue<FleetSample> _samples = new();
     private readonly Stopwatch _clock = new();
@@ -40,7 +41,7 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 var deviceClass = DeviceClass.For(i, options.Devices, options.Mix);
                 var scaled = profile.Select(c => new LinearStageCost(c.FixedMs * deviceClass.SpeedFactor, c.PerTokenMs * deviceClass.SpeedFactor)).ToArray();
                 var transport = new GrpcEdgeTransport(options.Edge, deviceId: $"phone-{i:D4}");
-                var agent = new SplitAgent(model, transport, new DeviceAgentOptions(), new ReplayCompute(corpus, scaled, TimeProvider.System), scaled);
+                var agent = new SplitAgent(model, transport, new DeviceAgentOptions(), new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
                 agents.Add((agent, deviceClass));
             }
 
@@ -107,7 +108,7 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
         var started = ElapsedSeconds;
         try
         {
-            var result = await agent.EmbedAsync(text, cancellationToken: cancellationToken);
+            var result = await agent.EmbedAsync(text, options.FixedCut, cancellationToken);
             var ok = result.Embedding.Length > 0;
             _samples.Enqueue(new FleetSample(ElapsedSeconds, result.ActualMs, result.RouteName, result.Cut, ok, result.EdgeLoad?.QueueDepth ?? 0, deviceClass.Name));
         }

@@ -22,7 +22,7 @@ public sealed class DeviceTelemetry : IDisposable
     private readonly Histogram<double> _actual;
     private readonly Histogram<double> _predicted;
     private readonly Counter<long> _bytesSent;
-    private Func<int> _breakerOpen = () => 0;
+    private readonly List<Func<bool>> _breakers = [];
 
     /// <summary>Creates the instruments on their own meter (the CLI has no DI container).</summary>
     public DeviceTelemetry()
@@ -36,14 +36,20 @@ public sealed class DeviceTelemetry : IDisposable
         _predicted = _meter.CreateHistogram("edgesplit.device.latency.predicted", "s", "Latency the planner predicted for the chosen cut",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _bytesSent = _meter.CreateCounter<long>("edgesplit.device.bytes_sent", "By", "Activation bytes sent to the edge");
-        _meter.CreateObservableGauge("edgesplit.device.breaker.open", () => _breakerOpen(), "{state}", "1 while the edge circuit breaker is open (all-local)");
+        _meter.CreateObservableGauge("edgesplit.device.breaker.open", CountOpen, "{agent}", "Agents whose edge circuit breaker is open (all-local); 0 or 1 on a phone, a count in the fleet simulator");
     }
 
     /// <summary>Spans of device requests; the edge's span joins them through the request's traceparent.</summary>
     public static ActivitySource Source { get; } = new(Name);
 
-    /// <summary>Connects the breaker gauge to its source.</summary>
-    public void ObserveBreaker(Func<bool> open) => _breakerOpen = () => open() ? 1 : 0;
+    /// <summary>Adds an agent's breaker to the gauge (a fleet simulator shares one instance across its phones).</summary>
+    public void ObserveBreaker(Func<bool> open)
+    {
+        lock (_breakers)
+        {
+            _breakers.Add(open);
+        }
+    }
 
     /// <summary>Records one answered request.</summary>
     public void Answered(string route, int cut, double predictedMs, double actualMs, long bytesSent)
@@ -61,4 +67,12 @@ public sealed class DeviceTelemetry : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
+
+    private int CountOpen()
+    {
+        lock (_breakers)
+        {
+            return _breakers.Count(open => open());
+        }
+    }
 }
