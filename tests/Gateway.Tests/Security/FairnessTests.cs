@@ -10,6 +10,7 @@ namespace EdgeSplit.Gateway.Tests.Security;
 /// One greedy device offering 40x its quota must not raise the other devices' p99 by more than 20%. The same run
 /// alternates windows with and without the greedy device, so background load on the machine hits both alike.
 /// </summary>
+[Collection(LoadSensitiveCollection.Name)]
 public sealed class FairnessTests(ITestOutputHelper output)
 {
     private const int NormalDevices = 12;

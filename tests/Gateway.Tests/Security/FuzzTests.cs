@@ -17,6 +17,7 @@ namespace EdgeSplit.Gateway.Tests.Security;
 /// garbage, compressed without an encoding), slowloris streams that never finish, unauthenticated calls.
 /// Meanwhile a well-behaved device must see no failure, every bad request must get a status, and memory stays bounded.
 /// </summary>
+[Collection(LoadSensitiveCollection.Name)]
 public sealed class FuzzTests(ITestOutputHelper output)
 {
     private const string Path = "/edgesplit.v1.SplitInference/";
