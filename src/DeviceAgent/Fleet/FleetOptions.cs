@@ -33,6 +33,9 @@ internal sealed record FleetOptions
     /// </summary>
     public int? FixedCut { get; init; }
 
+    /// <summary>Whether phones hedge a late edge with their local tail (default true; capacity tests turn it off).</summary>
+    public bool Hedge { get; init; } = true;
+
     /// <summary>How long to wait for answers still in flight when the duration ends. Default 30 s.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -41,7 +41,9 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 var deviceClass = DeviceClass.For(i, options.Devices, options.Mix);
                 var scaled = profile.Select(c => new LinearStageCost(c.FixedMs * deviceClass.SpeedFactor, c.PerTokenMs * deviceClass.SpeedFactor)).ToArray();
                 var transport = new GrpcEdgeTransport(options.Edge, deviceId: $"phone-{i:D4}");
-                var agent = new SplitAgent(model, transport, new DeviceAgentOptions(), new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
+                var agentOptions = new DeviceAgentOptions();
+                agentOptions.Resilience.Hedge = options.Hedge;
+                var agent = new SplitAgent(model, transport, agentOptions, new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
                 agents.Add((agent, deviceClass));
             }
 
