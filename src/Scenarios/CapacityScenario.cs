@@ -23,6 +23,9 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
     public const double MinEdgeShare = 0.99;
     public const int Cut = 2;
 
+    /// <summary>First seconds of each run left out of the statistics: connections opening and first calls JIT-compiling.</summary>
+    public const double WarmUpSeconds = 3;
+
     public async Task<int> RunAsync(IReadOnlyList<int> sizes, TimeSpan perRun, int overheadDevices, int overheadRepeats, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
@@ -120,7 +123,7 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
     private async Task<FleetSummary> FleetAsync(SplitModel model, string url, int devices, TimeSpan duration, string name, CancellationToken cancellationToken)
     {
         console.MarkupLine($"[grey]fleet {Markup.Escape(name)}: {devices} devices for {duration.TotalSeconds:F0} s against {Markup.Escape(url)}[/]");
-        var options = new FleetOptions { Edge = new Uri(url), Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false };
+        var options = new FleetOptions { Edge = new Uri(url), Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false, WarmUpSeconds = WarmUpSeconds };
         return (await new FleetRunner(model, options, console).RunAsync(cancellationToken)).Summary;
     }
 }

@@ -68,9 +68,10 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
         var samples = _samples.OrderBy(s => s.AtSeconds).ToList();
         var spans = outages?.Close(ElapsedSeconds) ?? [];
         var duration = options.Duration.TotalSeconds;
+        var counted = samples.Where(s => s.AtSeconds >= options.WarmUpSeconds).ToList();
         var summary = options.ReportDirectory is null
-            ? FleetReportWriter.Summarize(samples, spans, options.Devices, duration)
-            : FleetReportWriter.Write(options.ReportDirectory, samples, spans, options.Devices, duration, options.Title);
+            ? FleetReportWriter.Summarize(counted, spans, options.Devices, duration - options.WarmUpSeconds)
+            : FleetReportWriter.Write(options.ReportDirectory, samples, counted, spans, options.Devices, duration - options.WarmUpSeconds, options.Title);
         return new FleetResult(samples, spans, summary);
     }
 
