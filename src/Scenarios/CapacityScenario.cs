@@ -10,8 +10,9 @@ namespace EdgeSplit.Scenarios;
 
 /// <summary>
 /// Capacity of one machine: router + 2 edges as processes, fleets of growing size at 1 request/s per phone.
-/// Every phone offloads at a fixed cut (<see cref="Cut"/>) so the edges carry the whole fleet; a request a
-/// phone had to finish itself (fallback: the edge was late or refused) counts against the edges. A size
+/// Every phone offloads at a fixed cut (<see cref="Cut"/>) without hedging, so the edges carry the whole
+/// fleet; a request a phone had to finish itself (fallback: the edge failed, refused or missed the deadline)
+/// counts against the edges. A size
 /// passes when nothing fails, p99 stays under the target and at least <see cref="MinEdgeShare"/> of the
 /// requests were answered by an edge. Also measures the router's overhead: the same fleet straight to one
 /// edge vs through a router in front of that same edge.
@@ -21,6 +22,9 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
     public const double P99TargetMs = 250;
     public const double MinEdgeShare = 0.99;
     public const int Cut = 2;
+
+    /// <summary>First seconds of each run left out of the statistics: connections opening and first calls JIT-compiling.</summary>
+    public const double WarmUpSeconds = 3;
 
     public async Task<int> RunAsync(IReadOnlyList<int> sizes, TimeSpan perRun, int overheadDevices, int overheadRepeats, CancellationToken cancellationToken)
     {
@@ -119,7 +123,7 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
     private async Task<FleetSummary> FleetAsync(SplitModel model, string url, int devices, TimeSpan duration, string name, CancellationToken cancellationToken)
     {
         console.MarkupLine($"[grey]fleet {Markup.Escape(name)}: {devices} devices for {duration.TotalSeconds:F0} s against {Markup.Escape(url)}[/]");
-        var options = new FleetOptions { Edge = new Uri(url), Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut };
+        var options = new FleetOptions { Edge = new Uri(url), Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false, WarmUpSeconds = WarmUpSeconds };
         return (await new FleetRunner(model, options, console).RunAsync(cancellationToken)).Summary;
     }
 }

@@ -210,7 +210,9 @@ public sealed class SplitAgent : IAsyncDisposable
         var edgeTask = _edge!.InferAsync(request, timeout, tokens.Sequence, _deviceCost!.Predict(tokens.Sequence), cancellationToken);
 
         var localTailMs = decision.Local.DeviceMs - chosen.DeviceMs;
-        var hedgeMs = Math.Max(0, Math.Min(localTailMs, (chosen.RemoteMs * _options.Resilience.HedgeSlack) + _options.Resilience.HedgeMarginMs));
+        var hedgeMs = _options.Resilience.Hedge
+            ? Math.Max(0, Math.Min(localTailMs, (chosen.RemoteMs * _options.Resilience.HedgeSlack) + _options.Resilience.HedgeMarginMs))
+            : timeout.TotalMilliseconds + 1000;
         var sent = _time.GetTimestamp();
         using (var hedgeTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {

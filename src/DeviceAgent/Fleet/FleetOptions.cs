@@ -33,6 +33,15 @@ internal sealed record FleetOptions
     /// </summary>
     public int? FixedCut { get; init; }
 
+    /// <summary>
+    /// Seconds at the start whose requests are left out of summary.json (connections opening, first calls
+    /// JIT-compiling on both sides); they still appear in the charts. Default 0.
+    /// </summary>
+    public double WarmUpSeconds { get; init; }
+
+    /// <summary>Whether phones hedge a late edge with their local tail (default true; capacity tests turn it off).</summary>
+    public bool Hedge { get; init; } = true;
+
     /// <summary>How long to wait for answers still in flight when the duration ends. Default 30 s.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 }

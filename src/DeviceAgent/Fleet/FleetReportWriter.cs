@@ -88,18 +88,23 @@ internal static class FleetReportWriter
             Math.Round(samples.Average(s => s.LatencyMs), 3));
     }
 
-    public static FleetSummary Write(string directory, IReadOnlyList<FleetSample> samples, IReadOnlyList<OutageSpan> outages, int devices, double durationSeconds, string title)
+    public static FleetSummary Write(string directory, IReadOnlyList<FleetSample> samples, IReadOnlyList<OutageSpan> outages, int devices, double durationSeconds, string title) =>
+        Write(directory, samples, samples, outages, devices, durationSeconds, title);
+
+    /// <summary>Writes the report: charts from every sample, the summary from <paramref name="counted"/> (warm-up excluded).</summary>
+    public static FleetSummary Write(string directory, IReadOnlyList<FleetSample> samples, IReadOnlyList<FleetSample> counted, IReadOnlyList<OutageSpan> outages, int devices, double durationSeconds, string title)
     {
         Directory.CreateDirectory(directory);
-        var summary = Summarize(samples, outages, devices, durationSeconds);
+        var summary = Summarize(counted, outages, devices, durationSeconds);
         File.WriteAllText(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(summary, Json));
-        var bucket = Math.Max(1.0, Math.Ceiling(durationSeconds / 60));
+        var chartSeconds = samples.Count == 0 ? durationSeconds : Math.Max(durationSeconds, samples.Max(s => s.AtSeconds));
+        var bucket = Math.Max(1.0, Math.Ceiling(chartSeconds / 60));
         var charts = new[]
         {
-            ("Latency percentiles over time", LatencyChart(samples, outages, bucket, durationSeconds)),
-            ("Route mix over time", RouteChart(samples, outages, bucket, durationSeconds)),
+            ("Latency percentiles over time", LatencyChart(samples, outages, bucket, chartSeconds)),
+            ("Route mix over time", RouteChart(samples, outages, bucket, chartSeconds)),
             ("Cut points chosen", CutChart(samples)),
-            ("Edge queue depth (from reply load reports)", QueueChart(samples, outages, bucket, durationSeconds)),
+            ("Edge queue depth (from reply load reports)", QueueChart(samples, outages, bucket, chartSeconds)),
         };
         File.WriteAllText(Path.Combine(directory, "report.html"), Html(title, summary, charts));
         return summary;

@@ -41,7 +41,9 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 var deviceClass = DeviceClass.For(i, options.Devices, options.Mix);
                 var scaled = profile.Select(c => new LinearStageCost(c.FixedMs * deviceClass.SpeedFactor, c.PerTokenMs * deviceClass.SpeedFactor)).ToArray();
                 var transport = new GrpcEdgeTransport(options.Edge, deviceId: $"phone-{i:D4}");
-                var agent = new SplitAgent(model, transport, new DeviceAgentOptions(), new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
+                var agentOptions = new DeviceAgentOptions();
+                agentOptions.Resilience.Hedge = options.Hedge;
+                var agent = new SplitAgent(model, transport, agentOptions, new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
                 agents.Add((agent, deviceClass));
             }
 
@@ -66,9 +68,10 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
         var samples = _samples.OrderBy(s => s.AtSeconds).ToList();
         var spans = outages?.Close(ElapsedSeconds) ?? [];
         var duration = options.Duration.TotalSeconds;
+        var counted = samples.Where(s => s.AtSeconds >= options.WarmUpSeconds).ToList();
         var summary = options.ReportDirectory is null
-            ? FleetReportWriter.Summarize(samples, spans, options.Devices, duration)
-            : FleetReportWriter.Write(options.ReportDirectory, samples, spans, options.Devices, duration, options.Title);
+            ? FleetReportWriter.Summarize(counted, spans, options.Devices, duration - options.WarmUpSeconds)
+            : FleetReportWriter.Write(options.ReportDirectory, samples, counted, spans, options.Devices, duration - options.WarmUpSeconds, options.Title);
         return new FleetResult(samples, spans, summary);
     }
 

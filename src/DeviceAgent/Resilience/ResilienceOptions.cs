@@ -60,6 +60,13 @@ public sealed class ResilienceOptions
     [Range(1.0, 100.0)]
     public double HedgeSlack { get; set; } = 1.5;
 
+    /// <summary>
+    /// Whether a late edge is hedged with the local tail (default true). Off, the device waits for the edge
+    /// until the request's deadline and only then falls back: what a capacity test of the edges wants, and
+    /// what a device saving energy may prefer.
+    /// </summary>
+    public bool Hedge { get; set; } = true;
+
     /// <summary>Fixed allowance added to the hedge delay, for scheduling noise. Default 3 ms.</summary>
     [Range(0.0, 10_000.0)]
     public double HedgeMarginMs { get; set; } = 3;
