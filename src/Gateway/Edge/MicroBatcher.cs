@@ -97,7 +97,27 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         _workers = new Task[_options.MaxConcurrentBatches];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = Task.Run(WorkAsync, CancellationToken.None);
+            // ONNX Runtime blocks the calling thread for the whole batch; a dedicated thread per worker keeps that
+            // off the thread pool, which on a small machine the gRPC/Kestrel continuations need (seen: 500 ms stalls).
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    Work();
+                    done.SetResult();
+                }
+                catch (Exception ex)
+                {
+                    done.SetException(ex);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = $"edgesplit-batch-{i}",
+            };
+            thread.Start();
+            _workers[i] = done.Task;
         }
 
         return Task.CompletedTask;
@@ -126,10 +146,11 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         }
     }
 
-    private async Task WorkAsync()
+    private void Work()
     {
-        var model = await _host.WhenLoaded.ConfigureAwait(false);
-        while (await NextBatchAsync().ConfigureAwait(false) is { } batch)
+        // Waiting for work blocks only this dedicated thread; batch forming itself runs on pool continuations.
+        var model = _host.WhenLoaded.GetAwaiter().GetResult();
+        while (NextBatchAsync().GetAwaiter().GetResult() is { } batch)
         {
             try
             {
