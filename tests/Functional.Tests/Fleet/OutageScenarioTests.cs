@@ -18,7 +18,7 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
     {
         var report = _temp.Combine("outage");
 
-        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "24", "--devices", "12", "--rps", "2", "--report", report]);
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "36", "--devices", "12", "--rps", "2", "--report", report]);
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         Assert.True(File.Exists(Path.Combine(report, "report.html")));
