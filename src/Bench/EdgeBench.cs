@@ -29,17 +29,35 @@ internal static class EdgeBench
         var seconds = Arg(args, "--seconds", 8.0);
         var streams = (int)Arg(args, "--streams", 64.0);
         var threads = (int)Arg(args, "--threads", 0.0);
+        var nodeThreads = (int)Arg(args, "--node-threads", threads);
+        var workers = (int)Arg(args, "--concurrent-batches", 1.0);
         using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions
         {
             Runtime = new RuntimeOptions { AllowSpinning = false, IntraOpThreads = threads },
         });
+
+        // The node may run its own sessions (e.g. one thread per batch, several batches at once, like Triton's
+        // instance count) while the in-process ceiling keeps ORT's default use of every core.
+        using var nodeModel = nodeThreads == threads ? null : SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions
+        {
+            Runtime = new RuntimeOptions { AllowSpinning = false, IntraOpThreads = nodeThreads },
+        });
+        var served = nodeModel ?? model;
         var request = BuildRequest(model);
         var activation = new Activation(Cut, 1, Tokens, model.HiddenSize, ActivationCodec.Decode(request.Activation, model.HiddenSize, 1, Tokens), [.. request.AttentionMask]);
 
-        output.WriteLine($"edge bench: {streams} streams, {Tokens}-token activations cut after stage {Cut}, {seconds:F0} s per run, {Environment.ProcessorCount} cores, intra-op threads {threads} (0 = ORT default)");
-        var on = await StreamsAsync(model, request, streams, seconds, o => o.MaxBatchRows = 64);
+        output.WriteLine($"edge bench: {streams} streams, {Tokens}-token activations cut after stage {Cut}, {seconds:F0} s per run, {Environment.ProcessorCount} cores, in-process intra-op threads {threads}, node intra-op threads {nodeThreads} (0 = ORT default), node concurrent batches {workers}");
+        var on = await StreamsAsync(served, request, streams, seconds, o =>
+        {
+            o.MaxBatchRows = 64;
+            o.MaxConcurrentBatches = workers;
+        });
         output.WriteLine(Invariant($"batching on  (window 2 ms, max 64 rows): {on.PerSecond,8:F1} seq/s, mean batch {on.MeanBatch:F1} rows, median latency {on.MedianLatencyMs:F1} ms"));
-        var off = await StreamsAsync(model, request, streams, seconds, o => o.MaxBatchRows = 1);
+        var off = await StreamsAsync(served, request, streams, seconds, o =>
+        {
+            o.MaxBatchRows = 1;
+            o.MaxConcurrentBatches = workers;
+        });
         output.WriteLine(Invariant($"batching off (max 1 row)               : {off.PerSecond,8:F1} seq/s, mean batch {off.MeanBatch:F1} rows, median latency {off.MedianLatencyMs:F1} ms"));
         var batch = Math.Max(1, (int)Math.Round(on.MeanBatch));
         var ort = InProcess(model, activation, batch, seconds);
