@@ -14,6 +14,9 @@ public static class GatewayApp
     /// <summary>Configuration key of the optional port whose endpoints speak HTTP/1.1 (health and metrics for h2c-less clients).</summary>
     public const string Http1PortKey = "EdgeSplit:Http1Port";
 
+    /// <summary>Configuration key that accepts unencrypted (h2c / HTTP/1.1) endpoints beyond loopback.</summary>
+    public const string AllowCleartextKey = "EdgeSplit:AllowCleartext";
+
     /// <summary>
     /// Creates the application; <paramref name="configure"/> runs before the role's services are added and
     /// <paramref name="configureEdge"/> after the edge role's (tests and benchmarks hand in a loaded model there).
@@ -24,6 +27,7 @@ public static class GatewayApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var role = ReadRole(builder.Configuration);
+        EnsureCleartextAllowed(builder.Configuration);
         var auth = new AuthOptions();
         if (role == GatewayRole.Edge)
         {
@@ -88,6 +92,7 @@ public static class GatewayApp
                 SecurityLog.AuthOff(logger);
             }
 
+            app.UseMiddleware<EdgeSplit.Gateway.Edge.UnaryMessageGuard>();
             app.MapEdgeNode();
         }
 
@@ -98,6 +103,38 @@ public static class GatewayApp
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Cleartext endpoints (h2c for gRPC, HTTP/1.1 for probes) are for local development: on loopback they need
+    /// nothing, anywhere else <see cref="AllowCleartextKey"/> must say so (e.g. a private container network).
+    /// </summary>
+    private static void EnsureCleartextAllowed(IConfiguration configuration)
+    {
+        if (configuration.GetValue<bool>(AllowCleartextKey))
+        {
+            return;
+        }
+
+        var urls = (configuration[WebHostDefaults.ServerUrlsKey] ?? string.Empty)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        var open = urls.Where(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !IsLoopback(u)).ToList();
+        if (open.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"unencrypted endpoint(s) {string.Join(", ", open)} would be reachable beyond this machine. Use https:// endpoints " +
+                "with a certificate (Kestrel:Endpoints:<name>:Url + Certificate:Path/KeyPath), or set " +
+                $"{AllowCleartextKey}=true to accept cleartext on purpose (e.g. a private container network).");
+        }
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        var rest = url["http://".Length..];
+        var host = rest.StartsWith('[') ? rest[..(rest.IndexOf(']', StringComparison.Ordinal) + 1)] : rest.Split(':', '/')[0];
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
     }
 
     private static GatewayRole ReadRole(IConfiguration configuration)

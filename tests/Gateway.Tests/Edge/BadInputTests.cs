@@ -89,7 +89,8 @@ public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<De
             Node.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(deadline: SplitInferenceTests.Deadline()), garbage).ResponseAsync);
         var reply = await Node.Client.InferAsync(Requests.For(["ok"], 4), deadline: SplitInferenceTests.Deadline());
 
-        Assert.NotEqual(StatusCode.OK, ex.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("not a valid edgesplit.v1.InferRequest", ex.Status.Detail);
         Assert.Single(reply.Embeddings);
     }
 

@@ -152,7 +152,7 @@ public sealed class AuthTests
     [InlineData("--Kestrel:Endpoints:Open:Url=http://0.0.0.0:0")]
     public async Task Start_NonLoopbackWithoutKey_RefusesNamingTheSettings(string bind)
     {
-        var app = GatewayApp.Build([bind, "--Logging:LogLevel:Default=Warning"], configureEdge: edge => edge.UseModel(SharedModel.Instance));
+        var app = GatewayApp.Build([bind, "--EdgeSplit:AllowCleartext=true", "--Logging:LogLevel:Default=Warning"], configureEdge: edge => edge.UseModel(SharedModel.Instance));
         try
         {
             var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync().WaitAsync(EdgeNode.Timeout));
@@ -169,9 +169,33 @@ public sealed class AuthTests
     [Fact]
     public async Task Start_NonLoopbackAllowAnonymous_Serves()
     {
-        var app = GatewayApp.Build(["--urls=http://0.0.0.0:0", "--EdgeSplit:Auth:AllowAnonymous=true", "--Logging:LogLevel:Default=Warning"], configureEdge: edge => edge.UseModel(SharedModel.Instance));
+        var app = GatewayApp.Build(["--urls=http://0.0.0.0:0", "--EdgeSplit:Auth:AllowAnonymous=true", "--EdgeSplit:AllowCleartext=true", "--Logging:LogLevel:Default=Warning"], configureEdge: edge => edge.UseModel(SharedModel.Instance));
         await app.StartAsync().WaitAsync(EdgeNode.Timeout);
         await app.StopAsync().WaitAsync(EdgeNode.Timeout);
+        await app.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("--urls=http://0.0.0.0:0", "http://0.0.0.0:0")]
+    [InlineData("--Kestrel:Endpoints:Open:Url=http://+:0", "http://+:0")]
+    [InlineData("--urls=http://127.0.0.1:0;http://edge.example:0", "http://edge.example:0")]
+    public void Build_CleartextBeyondLoopbackWithoutOptIn_RefusesNamingTheEndpoint(string bind, string named)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => GatewayApp.Build([bind, "--EdgeSplit:Role=Router", "--EdgeSplit:Router:Edges:0=http://127.0.0.1:1"]));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("EdgeSplit:AllowCleartext=true", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--urls=http://localhost:0")]
+    [InlineData("--urls=http://[::1]:0")]
+    [InlineData("--urls=http://127.0.0.2:0")]
+    public async Task Build_CleartextOnLoopback_NeedsNoOptIn(string bind)
+    {
+        var app = GatewayApp.Build([bind, "--EdgeSplit:Role=Router", "--EdgeSplit:Router:Edges:0=http://127.0.0.1:1", "--EdgeSplit:Router:ResolveDns=false"]);
+
+        Assert.NotNull(app);
         await app.DisposeAsync();
     }
 
