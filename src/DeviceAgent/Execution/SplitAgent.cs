@@ -213,6 +213,10 @@ public sealed class SplitAgent : IAsyncDisposable
         var hedgeMs = _options.Resilience.Hedge
             ? Math.Max(0, Math.Min(localTailMs, (chosen.RemoteMs * _options.Resilience.HedgeSlack) + _options.Resilience.HedgeMarginMs))
             : timeout.TotalMilliseconds + 1000;
+        if (_options.Resilience.Hedge && _options.Resilience.MaxFallbackOverhead > 0 && _options.Planner.Objective == PlanObjective.Latency)
+        {
+            hedgeMs = Math.Min(hedgeMs, _options.Resilience.MaxFallbackOverhead * decision.Local.DeviceMs);
+        }
         var sent = _time.GetTimestamp();
         using (var hedgeTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {

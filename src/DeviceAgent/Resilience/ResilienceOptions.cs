@@ -67,6 +67,15 @@ public sealed class ResilienceOptions
     /// </summary>
     public bool Hedge { get; set; } = true;
 
+    /// <summary>
+    /// Latency objective only: the hedge starts no later than this fraction of the fully-local time after the
+    /// request leaves, so an edge that dies mid-request costs at most about (1 + this) x local. 0 (default) = off.
+    /// The price: the local tail also starts on offloaded requests the edge answers later than that (the edge's
+    /// answer still wins when it comes first), i.e. device compute spent for a tail-latency guarantee.
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double MaxFallbackOverhead { get; set; }
+
     /// <summary>Fixed allowance added to the hedge delay, for scheduling noise. Default 3 ms.</summary>
     [Range(0.0, 10_000.0)]
     public double HedgeMarginMs { get; set; } = 3;

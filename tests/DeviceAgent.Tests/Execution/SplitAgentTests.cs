@@ -98,6 +98,32 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task EmbedAsync_MaxFallbackOverhead_SilentEdgeCostsLessThanWaitingForTheUsualHedge()
+    {
+        // A slow phone (x10) so the device's own time dominates; the edge never answers.
+        async Task<double> SilentEdgeLatencyAsync(double maxOverhead)
+        {
+            var edge = Edge();
+            edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromSeconds(30), ct);
+            var options = Options();
+            options.DeviceSlowdown = 10;
+            options.Resilience.HedgeMarginMs = 5000; // without the cap the hedge waits the whole local tail
+            options.Resilience.MaxFallbackOverhead = maxOverhead;
+            await using var agent = Agent(edge, options);
+            await agent.StartAsync();
+            var result = await agent.EmbedAsync(Text, cut: 2);
+            Assert.Equal(AgentRoute.Fallback, result.Route);
+            AssertClose(Reference(), result.Embedding);
+            return result.ActualMs;
+        }
+
+        var usual = await SilentEdgeLatencyAsync(0);
+        var capped = await SilentEdgeLatencyAsync(0.1);
+
+        Assert.True(capped < usual * 0.85, $"capped {capped:F1} ms vs usual {usual:F1} ms");
+    }
+
+    [Fact]
     public async Task EmbedAsync_EdgeKeepsFailing_BreakerSendsLaterRequestsLocal()
     {
         var edge = Edge();
