@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
+using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
 using Grpc.Core;
@@ -48,7 +48,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
             options.HttpHandler = new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,
-                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TrustOnly(ca) },
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = new PrivateCaTrust(PrivateCaTrust.LoadPem(ca)).Validate },
             };
             options.DisposeHttpClient = true;
         }
@@ -156,34 +156,6 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         }
 
         return headers;
-    }
-
-    private static RemoteCertificateValidationCallback TrustOnly(string caFile)
-    {
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(caFile);
-        return (_, certificate, chain, errors) =>
-        {
-            if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
-            {
-                return false;
-            }
-
-            using var custom = new X509Chain();
-            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            custom.ChainPolicy.CustomTrustStore.AddRange(roots);
-            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (chain is not null)
-            {
-                foreach (var element in chain.ChainElements)
-                {
-                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-
-            using var leaf = new X509Certificate2(certificate);
-            return custom.Build(leaf);
-        };
     }
 
     /// <summary>Builds the wire request: token ids for start stage 0, else the encoded activation.</summary>

@@ -1,3 +1,4 @@
+using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Gateway.Router;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +32,13 @@ public static class RouterServiceCollectionExtensions
 
         if (!string.IsNullOrWhiteSpace(options.TrustedCaFile))
         {
-            var trust = EdgeCertificateTrust.FromPemFile(options.TrustedCaFile);
+            var roots = PrivateCaTrust.LoadPem(options.TrustedCaFile);
+            if (roots.Count == 0)
+            {
+                throw new InvalidOperationException($"EdgeSplit:Router:TrustedCaFile '{options.TrustedCaFile}' holds no PEM certificate.");
+            }
+
+            var trust = new PrivateCaTrust(roots);
             proxy.ConfigureHttpClient((_, handler) => handler.SslOptions.RemoteCertificateValidationCallback = trust.Validate);
         }
 

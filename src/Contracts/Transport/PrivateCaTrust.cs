@@ -1,23 +1,24 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EdgeSplit.Gateway.Router;
+namespace EdgeSplit.Contracts.Transport;
 
 /// <summary>
-/// Trusts edge certificates that chain to one configured CA (a private PKI for the router→edge hop) instead of
-/// the system store. The host-name check stays: a certificate for another name is refused.
+/// Trusts server certificates that chain to the given CA certificates (a private PKI) instead of the system
+/// store; the host-name check stays, so a certificate for another name is refused. Used by the device for its
+/// edge or router, and by the router for its edges.
 /// </summary>
-internal sealed class EdgeCertificateTrust(X509Certificate2Collection roots)
+public sealed class PrivateCaTrust(X509Certificate2Collection roots)
 {
-    public static EdgeCertificateTrust FromPemFile(string path)
+    /// <summary>The CA certificates of a PEM file (empty when it holds none).</summary>
+    public static X509Certificate2Collection LoadPem(string path)
     {
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(path);
-        return roots.Count == 0
-            ? throw new InvalidOperationException($"EdgeSplit:Router:TrustedCaFile '{path}' holds no PEM certificate.")
-            : new EdgeCertificateTrust(roots);
+        return roots;
     }
 
+    /// <summary>A <see cref="RemoteCertificateValidationCallback"/>-shaped check.</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
@@ -31,7 +32,7 @@ internal sealed class EdgeCertificateTrust(X509Certificate2Collection roots)
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {
-            // Intermediates the edge sent along.
+            // Intermediates the server sent along.
             foreach (var element in chain.ChainElements)
             {
                 custom.ChainPolicy.ExtraStore.Add(element.Certificate);
