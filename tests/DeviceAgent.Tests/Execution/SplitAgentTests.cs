@@ -154,7 +154,13 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         var edge = Edge();
         // The node reports itself far faster than this machine per token: offloading early must win.
         edge.StageMsPerToken = Enumerable.Repeat(0.00001, fixture.Model.StageCount).ToArray();
-        await using var agent = Agent(edge);
+
+        // A phone slower than this machine (x5): on an idle, fast machine the whole model takes ~4 ms locally,
+        // less than the first (cold, JIT-compiling) in-process call measures for the link, and the premise
+        // "the edge is much faster than the device" would not hold.
+        var options = Options();
+        options.DeviceSlowdown = 5;
+        await using var agent = Agent(edge, options);
 
         // The first request explores (throughput never measured: the prior is a poor cellular link); once
         // measured, the plan offloads on its own merits.
@@ -162,7 +168,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         var result = await agent.EmbedAsync(Text);
 
         Assert.StartsWith("explore", first.Decision.Reason);
-        Assert.Equal(AgentRoute.Edge, result.Route);
+        Assert.True(result.Route == AgentRoute.Edge, result.Explain());
         Assert.Equal("lowest predicted latency", result.Decision.Reason);
         Assert.True(result.Cut < agent.StageCount);
         Assert.Contains("actual", result.Explain());
