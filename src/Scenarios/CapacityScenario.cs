@@ -37,7 +37,7 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
         {
             foreach (var size in sizes)
             {
-                var summary = await FleetAsync(model, deployment.Router.Url, size, perRun, $"capacity-{size}", cancellationToken);
+                var summary = await FleetAsync(model, deployment.Router.Address, size, perRun, $"capacity-{size}", cancellationToken);
                 var edgeShare = summary.Succeeded == 0 ? 0 : (double)summary.ByRoute["edge"] / summary.Succeeded;
                 var pass = summary.Failed == 0 && summary.LatencyMs.P99 < P99TargetMs && edgeShare >= MinEdgeShare;
                 rows.Add(new()
@@ -67,8 +67,8 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
         {
             for (var i = 0; i < overheadRepeats; i++)
             {
-                direct.Add(await FleetAsync(model, single.Edges[0].Url, overheadDevices, perRun, $"direct-{i}", cancellationToken));
-                routed.Add(await FleetAsync(model, single.Router.Url, overheadDevices, perRun, $"routed-{i}", cancellationToken));
+                direct.Add(await FleetAsync(model, single.Edges[0].Address, overheadDevices, perRun, $"direct-{i}", cancellationToken));
+                routed.Add(await FleetAsync(model, single.Router.Address, overheadDevices, perRun, $"routed-{i}", cancellationToken));
             }
         }
 
@@ -120,10 +120,10 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
         return 0;
     }
 
-    private async Task<FleetSummary> FleetAsync(SplitModel model, string url, int devices, TimeSpan duration, string name, CancellationToken cancellationToken)
+    private async Task<FleetSummary> FleetAsync(SplitModel model, Uri url, int devices, TimeSpan duration, string name, CancellationToken cancellationToken)
     {
-        console.MarkupLine($"[grey]fleet {Markup.Escape(name)}: {devices} devices for {duration.TotalSeconds:F0} s against {Markup.Escape(url)}[/]");
-        var options = new FleetOptions { Edge = new Uri(url), Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false, WarmUpSeconds = WarmUpSeconds };
+        console.MarkupLine($"[grey]fleet {Markup.Escape(name)}: {devices} devices for {duration.TotalSeconds:F0} s against {Markup.Escape(url.ToString())}[/]");
+        var options = new FleetOptions { Edge = url, Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false, WarmUpSeconds = WarmUpSeconds };
         return (await new FleetRunner(model, options, console).RunAsync(cancellationToken)).Summary;
     }
 }

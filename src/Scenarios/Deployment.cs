@@ -1,8 +1,9 @@
+using EdgeSplit.DeviceAgent.Bench;
 using Spectre.Console;
 
 namespace EdgeSplit.Scenarios;
 
-/// <summary>N edge processes and a router in front of them, on 127.0.0.1.</summary>
+/// <summary>N edge processes and a router in front of them, on 127.0.0.1, each logging to its own file.</summary>
 internal sealed class Deployment : IAsyncDisposable
 {
     private Deployment(IReadOnlyList<GatewayProcess> edges, GatewayProcess router)
@@ -15,26 +16,47 @@ internal sealed class Deployment : IAsyncDisposable
 
     public GatewayProcess Router { get; }
 
+    /// <summary>The gateway built beside this program (same configuration), from the repository layout.</summary>
+    public static string LocateGateway() =>
+        GatewayProcess.Locate(AppContext.BaseDirectory)
+        ?? throw new FileNotFoundException("EdgeSplit.Gateway.dll not found; build the solution (dotnet build EdgeSplit.sln) or pass --gateway PATH.");
+
     public static async Task<Deployment> StartAsync(string gatewayDll, int edgeCount, string logDirectory, string cache, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        var edges = Enumerable.Range(0, edgeCount)
-            .Select(i => new GatewayProcess($"edge-{i + 1}", gatewayDll, GatewayProcess.FreePort(), [], logDirectory, cache))
-            .ToList();
-        var routerArgs = new List<string> { "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false" };
-        routerArgs.AddRange(edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.Url}"));
-        var router = new GatewayProcess("router", gatewayDll, GatewayProcess.FreePort(), routerArgs, logDirectory, cache);
-        var deployment = new Deployment(edges, router);
+        var environment = new Dictionary<string, string> { ["EDGESPLIT_CACHE"] = cache };
+        console.MarkupLine($"[grey]starting {edgeCount} edge(s) and a router on 127.0.0.1 (logs in {Markup.Escape(logDirectory)})[/]");
+        var edges = new List<GatewayProcess>();
         try
         {
-            console.MarkupLine($"[grey]starting {edgeCount} edge(s) and a router on 127.0.0.1 (logs in {Markup.Escape(logDirectory)})[/]");
-            await Task.WhenAll(edges.Select(e => e.StartAsync(TimeSpan.FromSeconds(120), cancellationToken)));
-            await router.StartAsync(TimeSpan.FromSeconds(60), cancellationToken);
-            await router.WaitForReadyBodyAsync($"{edgeCount}/{edgeCount}", TimeSpan.FromSeconds(30), cancellationToken);
-            return deployment;
+            var starting = Enumerable.Range(1, edgeCount).Select(i => GatewayProcess.StartAsync(
+                gatewayDll, [], TimeSpan.FromSeconds(120), $"edge-{i}", Path.Combine(logDirectory, $"edge-{i}.log"), environment)).ToList();
+            foreach (var edge in starting)
+            {
+                edges.Add(await edge.WaitAsync(cancellationToken));
+            }
+
+            var routerArgs = new List<string> { "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false" };
+            routerArgs.AddRange(edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.Address}"));
+            var router = await GatewayProcess.StartAsync(gatewayDll, routerArgs, TimeSpan.FromSeconds(60), "router", Path.Combine(logDirectory, "router.log"), environment);
+            var deployment = new Deployment(edges, router);
+            try
+            {
+                await router.WaitForReadyBodyAsync($"{edgeCount}/{edgeCount}", TimeSpan.FromSeconds(30), cancellationToken);
+                return deployment;
+            }
+            catch
+            {
+                await deployment.DisposeAsync();
+                throw;
+            }
         }
-        catch
+        catch when (edges.Count > 0)
         {
-            await deployment.DisposeAsync();
+            foreach (var edge in edges)
+            {
+                await edge.DisposeAsync();
+            }
+
             throw;
         }
     }

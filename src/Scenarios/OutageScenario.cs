@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
@@ -22,10 +23,10 @@ internal sealed class OutageScenario(string gatewayDll, FleetOptions fleetOption
         await using var deployment = await Deployment.StartAsync(gatewayDll, EdgeCount, workDirectory, cache, console, cancellationToken);
         var edges = deployment.Edges;
         var router = deployment.Router;
-        console.MarkupLine($"[green]router {router.Url} ready: {EdgeCount}/{EdgeCount} edges healthy[/]");
+        console.MarkupLine($"[green]router {router.Address} ready: {EdgeCount}/{EdgeCount} edges healthy[/]");
         using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Cache = new Inference.Partitioning.SegmentCache(cache) });
         var outages = new OutageLog();
-        var runner = new FleetRunner(model, fleetOptions with { Edge = new Uri(router.Url) }, console, outages);
+        var runner = new FleetRunner(model, fleetOptions with { Edge = router.Address }, console, outages);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var script = ScriptAsync(runner, edges, outages, stop.Token);
         var result = await runner.RunAsync(cancellationToken);
@@ -51,7 +52,7 @@ internal sealed class OutageScenario(string gatewayDll, FleetOptions fleetOption
 
         await UntilAsync(runner, total * 0.70, cancellationToken);
         Say(runner, "restarting all edges");
-        await Task.WhenAll(edges.Select(e => e.StartAsync(TimeSpan.FromSeconds(60), cancellationToken)));
+        await Task.WhenAll(edges.Select(e => e.RestartAsync(TimeSpan.FromSeconds(60))));
         outages.End("all edges down", runner.ElapsedSeconds);
         Say(runner, "all edges ready again");
     }

@@ -27,7 +27,7 @@ outage.SetAction(async (result, cancellation) =>
             ReportDirectory = directory,
             Title = "EdgeSplit outage scenario: router + 3 edges, one killed, then all, then restored",
         };
-        var scenario = new OutageScenario(result.GetValue(gateway) ?? BuiltProducts.GatewayDll(), options, directory, console);
+        var scenario = new OutageScenario(result.GetValue(gateway) ?? Deployment.LocateGateway(), options, directory, console);
         var fleet = await scenario.RunAsync(cancellation);
         FleetCommand.Print(console, fleet.Summary, directory);
         return fleet.Summary.Failed == 0 ? 0 : 3;
@@ -56,7 +56,7 @@ capacity.SetAction(async (result, cancellation) =>
     {
         var list = result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{s}' is not a positive number.")).ToList();
-        var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? BuiltProducts.GatewayDll(), Path.GetFullPath(result.GetValue(capacityReport)!), console);
+        var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? Deployment.LocateGateway(), Path.GetFullPath(result.GetValue(capacityReport)!), console);
         return await scenario.RunAsync(list, TimeSpan.FromSeconds(Math.Max(5, result.GetValue(seconds))), Math.Max(1, result.GetValue(overheadDevices)), Math.Max(1, result.GetValue(repeats)), cancellation);
     }
     catch (Exception ex) when (ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException or ArgumentException)

@@ -5,21 +5,30 @@ using System.Net.Sockets;
 namespace EdgeSplit.DeviceAgent.Bench;
 
 /// <summary>
-/// The edge node as a real child process (<c>dotnet EdgeSplit.Gateway.dll --urls http://127.0.0.1:PORT</c>),
-/// for benchmarks and functional tests that kill and restart it. Ready when <c>/readyz</c> answers 200.
+/// A gateway (edge or router) as a real child process (<c>dotnet EdgeSplit.Gateway.dll --urls http://127.0.0.1:PORT</c>),
+/// for benchmarks, scenarios and functional tests that kill and restart it. Ready when <c>/readyz</c> answers 200.
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly string _dll;
     private readonly IReadOnlyList<string> _settings;
+    private readonly string? _logFile;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process? _process;
+    private TextWriter? _log;
 
-    private GatewayProcess(string dll, int port, IReadOnlyList<string> settings)
+    private GatewayProcess(string dll, int port, IReadOnlyList<string> settings, string name, string? logFile, IReadOnlyDictionary<string, string>? environment)
     {
         _dll = dll;
         Port = port;
         _settings = settings;
+        Name = name;
+        _logFile = logFile;
+        _environment = environment ?? new Dictionary<string, string>();
     }
+
+    /// <summary>Name used in messages (e.g. "edge-2", "router").</summary>
+    public string Name { get; }
 
     public int Port { get; }
 
@@ -29,15 +38,24 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts the gateway on a free loopback port and waits until it is ready.</summary>
-    public static async Task<GatewayProcess> StartAsync(string dll, IReadOnlyList<string>? settings = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Starts the gateway on a free loopback port and waits until it is ready. Its output goes to
+    /// <paramref name="logFile"/> when given (else it is drained and dropped).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(
+        string dll,
+        IReadOnlyList<string>? settings = null,
+        TimeSpan? timeout = null,
+        string name = "gateway",
+        string? logFile = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"gateway not found at '{dll}': build src/Gateway first.", dll);
         }
 
-        var gateway = new GatewayProcess(Path.GetFullPath(dll), FreePort(), settings ?? []);
+        var gateway = new GatewayProcess(Path.GetFullPath(dll), FreePort(), settings ?? [], name, logFile, environment);
         await gateway.RestartAsync(timeout ?? TimeSpan.FromSeconds(60));
         return gateway;
     }
@@ -52,9 +70,13 @@ internal sealed class GatewayProcess : IAsyncDisposable
         return port;
     }
 
-    /// <summary>Finds EdgeSplit.Gateway.dll next to this assembly or in the repository's build output.</summary>
+    /// <summary>
+    /// Finds EdgeSplit.Gateway.dll next to this assembly or in the repository's build output, preferring the
+    /// configuration (Debug/Release) this program was built in.
+    /// </summary>
     public static string? Locate(string? start = null)
     {
+        var own = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var beside = Path.Combine(AppContext.BaseDirectory, "EdgeSplit.Gateway.dll");
         if (File.Exists(beside) && File.Exists(Path.ChangeExtension(beside, ".runtimeconfig.json")))
         {
@@ -63,7 +85,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
         for (var dir = new DirectoryInfo(start ?? Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            foreach (var configuration in new[] { "Release", "Debug" })
+            foreach (var configuration in new[] { own, own == "Release" ? "Debug" : "Release" })
             {
                 var candidate = Path.Combine(dir.FullName, "src", "Gateway", "bin", configuration, "net10.0", "EdgeSplit.Gateway.dll");
                 if (File.Exists(candidate))
@@ -109,10 +131,18 @@ internal sealed class GatewayProcess : IAsyncDisposable
             start.ArgumentList.Add(setting);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway process.");
-        // Drain output so a chatty child never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Name}.");
+
+        // Drain output so a chatty child never blocks on a full pipe; keep it when a log file is wanted.
+        _log?.Dispose();
+        var log = _log = _logFile is null ? null : TextWriter.Synchronized(new StreamWriter(_logFile, append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -123,7 +153,20 @@ internal sealed class GatewayProcess : IAsyncDisposable
     {
         Kill();
         _process?.Dispose();
+        _log?.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private static void Write(TextWriter? log, string? line)
+    {
+        try
+        {
+            log?.WriteLine(line);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A line the killed process flushed after its log was closed: nothing to keep.
+        }
     }
 
     private async Task WaitReadyAsync(TimeSpan timeout)
@@ -139,7 +182,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             if (_process is { HasExited: true } exited)
             {
-                throw new InvalidOperationException($"the gateway exited with code {exited.ExitCode} before it was ready.");
+                throw new InvalidOperationException($"{Name} exited with code {exited.ExitCode} before it was ready{(_logFile is null ? "" : $"; see {_logFile}")}.");
             }
 
             try
@@ -158,6 +201,37 @@ internal sealed class GatewayProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"the gateway was not ready within {timeout.TotalSeconds:F0} s.");
+        throw new TimeoutException($"{Name} was not ready within {timeout.TotalSeconds:F0} s.");
+    }
+
+    /// <summary>Polls <c>/readyz</c> until its body starts with <paramref name="prefix"/> (a router reports "healthy/total edges").</summary>
+    public async Task WaitForReadyBodyAsync(string prefix, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(2),
+        };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                var body = await http.GetStringAsync(new Uri(Address, "/readyz"), cancellationToken);
+                if (body.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Not listening yet, or not ready (503).
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new TimeoutException($"{Name} did not report '{prefix}' within {timeout.TotalSeconds:F0} s.");
     }
 }
