@@ -37,6 +37,7 @@ internal sealed class EdgeClient : IAsyncDisposable
     private int _consecutiveFailures;
     private volatile bool _down;
     private long _lastAttempt;
+    private int _verifying;
 
     public EdgeClient(
         IEdgeTransport transport,
@@ -218,9 +219,44 @@ internal sealed class EdgeClient : IAsyncDisposable
                 _down = true;
                 _ = IsolateAndProbeAsync();
             }
+            else if (kind == EdgeFailureKind.Unavailable && Interlocked.CompareExchange(ref _verifying, 1, 0) == 0)
+            {
+                // The node could not be reached. Rather than let the planner find out with real requests (each a
+                // fallback) until the breaker has counted enough of them, ask the node itself once, in the
+                // background: no answer takes it out now and starts the probe loop that brings it back.
+                _ = VerifyReachableAsync();
+            }
         }
 
         return new EdgeOutcome(null, kind, error, elapsed);
+    }
+
+    private async Task VerifyReachableAsync()
+    {
+        try
+        {
+            await Task.Delay(_options.ProbeInitialDelay, _time, _disposing.Token);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
+            timeout.CancelAfter(_options.ProbeTimeout);
+            await FetchManifestAsync(timeout.Token);
+        }
+        catch (Exception) when (!_disposing.IsCancellationRequested)
+        {
+            if (!_down && State == CircuitState.Closed)
+            {
+                ResilienceLog.CircuitOpened(_logger, Volatile.Read(ref _consecutiveFailures), EdgeFailureKind.Unavailable);
+                _down = true;
+                _ = IsolateAndProbeAsync();
+            }
+        }
+        catch (Exception)
+        {
+            // Disposed meanwhile.
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _verifying, 0);
+        }
     }
 
     private async Task IsolateAndProbeAsync()
