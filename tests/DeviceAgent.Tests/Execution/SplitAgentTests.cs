@@ -117,8 +117,18 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
             return result.ActualMs;
         }
 
-        var usual = await SilentEdgeLatencyAsync(0);
-        var capped = await SilentEdgeLatencyAsync(0.1);
+        // Medians of three alternating runs each: other test classes share these cores, and one stall in
+        // a single run says nothing about the hedge delay.
+        var usualRuns = new List<double>();
+        var cappedRuns = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            usualRuns.Add(await SilentEdgeLatencyAsync(0));
+            cappedRuns.Add(await SilentEdgeLatencyAsync(0.1));
+        }
+
+        var usual = usualRuns.Order().ElementAt(1);
+        var capped = cappedRuns.Order().ElementAt(1);
 
         Assert.True(capped < usual * 0.85, $"capped {capped:F1} ms vs usual {usual:F1} ms");
     }
