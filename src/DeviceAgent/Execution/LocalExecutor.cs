@@ -18,13 +18,16 @@ internal sealed class LocalExecutor(SplitModel model, double slowdown) : IDevice
     public Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken) =>
         RunAsync(stageMs => model.RunHead(tokens, cut, stageMs), 0, cut, tokens.Sequence, cancellationToken);
 
-    /// <summary>Stages [activation.NextStage, N) → embedding of row 0. Never touches stages before the cut.</summary>
+    /// <summary>
+    /// Stages [activation.NextStage, N) → embedding of row 0. Never touches stages before the cut. Cancelling stops
+    /// ONNX Runtime mid-stage (a hedge the edge has won stops costing the device compute).
+    /// </summary>
     public Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken) =>
-        RunAsync(stageMs => model.Finish(activation, stageMs)[0], activation.NextStage, model.StageCount, activation.Sequence, cancellationToken);
+        RunAsync(stageMs => model.Finish(activation, stageMs, cancellationToken)[0], activation.NextStage, model.StageCount, activation.Sequence, cancellationToken);
 
     /// <summary>All stages → embedding of row 0.</summary>
     public Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken) =>
-        RunAsync(stageMs => model.Embed(tokens, stageMs)[0], 0, model.StageCount, tokens.Sequence, cancellationToken);
+        RunAsync(stageMs => model.Embed(tokens, stageMs, cancellationToken)[0], 0, model.StageCount, tokens.Sequence, cancellationToken);
 
     private async Task<T> RunAsync<T>(Func<double[], T> run, int from, int to, int tokens, CancellationToken cancellationToken)
     {
@@ -42,7 +45,7 @@ internal sealed class LocalExecutor(SplitModel model, double slowdown) : IDevice
 
             // Emulation of a slower device: wait out the extra time without holding a pool thread, which on a
             // two-core machine would starve the gRPC continuations the agent is racing against.
-            await Task.Delay(TimeSpan.FromMilliseconds(real * (slowdown - 1)), CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(real * (slowdown - 1)), cancellationToken);
         }
 
         CostModel?.Observe(from, to, tokens, stageMs);

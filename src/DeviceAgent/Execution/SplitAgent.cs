@@ -200,9 +200,9 @@ public sealed class SplitAgent : IAsyncDisposable
         var activation = cut == 0 ? null : await _local.HeadAsync(tokens, cut, cancellationToken);
 
         // The one local continuation: from the cut tensor (or, for cut 0, the tokens). Stages [0,cut) are never rerun.
-        Func<Task<float[]>> tail = activation is null
-            ? () => _local.FullAsync(tokens, CancellationToken.None)
-            : () => _local.TailAsync(activation, CancellationToken.None);
+        Func<CancellationToken, Task<float[]>> tail = activation is null
+            ? stop => _local.FullAsync(tokens, stop)
+            : stop => _local.TailAsync(activation, stop);
 
         var budget = _options.Resilience.LatencyBudget - _time.GetElapsedTime(started);
         var timeout = budget > _options.Resilience.MinEdgeTimeout ? budget : _options.Resilience.MinEdgeTimeout;
@@ -232,18 +232,42 @@ public sealed class SplitAgent : IAsyncDisposable
 
                 cancellationToken.ThrowIfCancellationRequested();
                 AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
-                return (await tail(), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes, null);
+                return (await tail(CancellationToken.None), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes, null);
             }
         }
 
         // Hedge: the edge is late. Run the tail locally and take whichever finishes first; the edge call keeps
         // running to its deadline so its real outcome (late answer or failure) still teaches the estimators
-        // and the breaker, but its answer is then discarded: one request, one answer.
-        var localTask = tail();
+        // and the breaker, but its answer is then discarded: one request, one answer. When the edge wins, the
+        // local tail is cancelled (ONNX Runtime stops mid-stage), so an early hedge costs the device only the
+        // compute done until the edge's answer came.
+        var stopLocal = new CancellationTokenSource();
+        var localTask = tail(stopLocal.Token);
+        _ = localTask.ContinueWith(
+            static (t, source) =>
+            {
+                ((CancellationTokenSource)source!).Dispose();
+                _ = t.Exception; // observed: a cancelled or failed losing tail is not an error
+            },
+            stopLocal,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         var first = await Task.WhenAny(edgeTask, localTask);
         if (first == edgeTask && edgeTask.Result.Succeeded)
         {
-            _ = localTask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            if (!localTask.IsCompleted)
+            {
+                try
+                {
+                    await stopLocal.CancelAsync();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The tail finished (and released its source) in the meantime.
+                }
+            }
+
             return (edgeTask.Result.Answer!.Embeddings[0], AgentRoute.Edge, true, EdgeFailureKind.None, edgeTask.Result.Answer.BytesSent, edgeTask.Result.Answer.Load);
         }
 

@@ -141,16 +141,24 @@ public sealed class SplitModel : IDisposable
         return activation with { NextStage = cut, Data = data };
     }
 
-    /// <summary>Runs the remaining stages of an activation to sentence embeddings (one array per row).</summary>
-    public float[][] Finish(Activation activation, double[]? stageMs = null) =>
-        Split(Run(null, activation, activation.NextStage, StageCount, stageMs), activation.Batch);
+    /// <summary>
+    /// Runs the remaining stages of an activation to sentence embeddings (one array per row). Cancelling
+    /// <paramref name="cancellationToken"/> stops the run inside the current stage (ONNX Runtime's terminate flag)
+    /// and throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public float[][] Finish(Activation activation, double[]? stageMs = null, CancellationToken cancellationToken = default) =>
+        Split(Run(null, activation, activation.NextStage, StageCount, stageMs, cancellationToken), activation.Batch);
 
-    /// <summary>Runs every stage locally.</summary>
-    public float[][] Embed(TokenBatch tokens, double[]? stageMs = null) =>
-        Split(Run(tokens, null, 0, StageCount, stageMs), tokens.Batch);
+    /// <summary>Runs every stage locally; cancellable like <see cref="Finish"/>.</summary>
+    public float[][] Embed(TokenBatch tokens, double[]? stageMs = null, CancellationToken cancellationToken = default) =>
+        Split(Run(tokens, null, 0, StageCount, stageMs, cancellationToken), tokens.Batch);
 
-    /// <summary>Runs stages [from, to) from either token ids (from = 0) or a hidden state; returns the last output's data.</summary>
-    public float[] Run(TokenBatch? tokens, Activation? hidden, int from, int to, double[]? stageMs = null)
+    /// <summary>
+    /// Runs stages [from, to) from either token ids (from = 0) or a hidden state; returns the last output's data.
+    /// A cancellable <paramref name="cancellationToken"/> gets its own ONNX Runtime run options whose terminate
+    /// flag it sets, so a cancelled run stops within the operator being executed, not at the end of the stage.
+    /// </summary>
+    public float[] Run(TokenBatch? tokens, Activation? hidden, int from, int to, double[]? stageMs = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(to, StageCount);
@@ -174,6 +182,10 @@ public sealed class SplitModel : IDisposable
         using var types = tokens is null ? null : OrtValue.CreateTensorValueFromMemory(tokens.TokenTypeIds, tokenShape);
         var current = hidden is null ? null : OrtValue.CreateTensorValueFromMemory(hidden.Data, [batch, sequence, hidden.Hidden]);
         IDisposable? owner = current;
+        cancellationToken.ThrowIfCancellationRequested();
+        using var cancellable = cancellationToken.CanBeCanceled ? new RunOptions() : null;
+        using var registration = cancellable is null ? default : cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, cancellable);
+        var runOptions = cancellable ?? _runOptions;
         try
         {
             var clock = stageMs is null ? null : Stopwatch.StartNew();
@@ -193,7 +205,17 @@ public sealed class SplitModel : IDisposable
                     };
                 }
 
-                var outputs = _sessions[stage].Run(_runOptions, names, values, _outputNames[stage]);
+                IDisposableReadOnlyCollection<OrtValue> outputs;
+                try
+                {
+                    outputs = _sessions[stage].Run(runOptions, names, values, _outputNames[stage]);
+                }
+                catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException($"run of stages [{from},{to}) cancelled in stage {stage}", cancellationToken);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
                 owner?.Dispose();
                 owner = outputs;
                 current = outputs[0];

@@ -1,0 +1,91 @@
+using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.DeviceAgent.Tests.Resilience;
+using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Inference.Text;
+
+namespace EdgeSplit.DeviceAgent.Tests.Execution;
+
+/// <summary>A hedged request the edge wins stops the device's local tail instead of letting it run to the end.</summary>
+public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFixture<AgentModelFixture>
+{
+    private const string Text = "the edge answers late but still first";
+
+    [Fact]
+    public async Task EmbedAsync_EdgeAnswersAfterHedgeStarted_EdgeWinsAndLocalTailIsCancelled()
+    {
+        // A very slow phone: its tail would take 30 s more than the real compute; the edge answers after 300 ms,
+        // long after the capped hedge (5% of local time) has started the tail.
+        var compute = new RecordingCompute(new LocalExecutor(fixture.Model, 1), TimeSpan.FromSeconds(30));
+        var edge = new ScriptedEdgeTransport(fixture.Model.ModelHash, fixture.Model.StageCount, fixture.Model);
+        var options = new DeviceAgentOptions { ProfileLengths = [8, 24], ProfileRepeats = 1 };
+        options.Resilience.MaxFallbackOverhead = 0.05;
+        options.Resilience.HedgeMarginMs = 0;
+        // A known phone profile (20 ms a stage) instead of profiling this machine: the hedge starts at 5% of 160 ms.
+        var profile = Enumerable.Repeat(new LinearStageCost(20, 0), fixture.Model.StageCount).ToArray();
+        await using var agent = new SplitAgent(fixture.Model, edge, options, compute, profile);
+        await agent.StartAsync();
+        edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromMilliseconds(300), ct);
+
+        var result = await agent.EmbedAsync(Text, cut: 2);
+
+        Assert.Equal(AgentRoute.Edge, result.Route);
+        Assert.True(result.Hedged, result.Explain());
+        Assert.True(result.ActualMs < 10_000, $"answer took {result.ActualMs:F0} ms: the losing tail was waited for");
+        var tail = Assert.Single(compute.Tails);
+        var ended = await Record.ExceptionAsync(() => tail.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.IsAssignableFrom<OperationCanceledException>(ended);
+        var expected = fixture.Model.Embed(fixture.Model.Tokenize([Text]))[0];
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], result.Embedding[i], 4);
+        }
+    }
+
+    /// <summary>The real local executor, with extra time after each tail (a slow phone) and a record of the tails run.</summary>
+    private sealed class RecordingCompute(LocalExecutor inner, TimeSpan extraTail) : IDeviceCompute
+    {
+        private readonly List<Task<float[]>> _tails = [];
+
+        public IReadOnlyList<Task<float[]>> Tails
+        {
+            get
+            {
+                lock (_tails)
+                {
+                    return [.. _tails];
+                }
+            }
+        }
+
+        public DeviceCostModel? CostModel
+        {
+            get => inner.CostModel;
+            set => inner.CostModel = value;
+        }
+
+        public Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken) =>
+            inner.HeadAsync(tokens, cut, cancellationToken);
+
+        public Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken)
+        {
+            var tail = SlowTailAsync(activation, cancellationToken);
+            lock (_tails)
+            {
+                _tails.Add(tail);
+            }
+
+            return tail;
+        }
+
+        public Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken) =>
+            inner.FullAsync(tokens, cancellationToken);
+
+        private async Task<float[]> SlowTailAsync(Activation activation, CancellationToken cancellationToken)
+        {
+            var embedding = await inner.TailAsync(activation, cancellationToken);
+            await Task.Delay(extraTail, cancellationToken);
+            return embedding;
+        }
+    }
+}

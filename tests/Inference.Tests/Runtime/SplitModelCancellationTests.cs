@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Inference.Text;
+
+namespace EdgeSplit.Inference.Tests.Runtime;
+
+[Collection(ModelCollection.Name)]
+public sealed class SplitModelCancellationTests(ModelFixture fixture)
+{
+    private readonly SplitModel _model = fixture.Model;
+
+    [Fact]
+    public void Finish_AlreadyCancelled_ThrowsBeforeAnyWork()
+    {
+        var head = _model.RunHead(_model.Tokenize([Corpus.MixedLengths[1]]), 2);
+        var stageMs = new double[_model.StageCount];
+
+        Assert.ThrowsAny<OperationCanceledException>(() => _model.Finish(head, stageMs, new CancellationToken(canceled: true)));
+        Assert.All(stageMs, t => Assert.Equal(0, t));
+    }
+
+    [Fact]
+    public async Task Finish_CancelledMidRun_StopsEarlyAndModelStillAnswersTheSame()
+    {
+        // A batch big enough that the tail takes far longer than the moment we cancel at.
+        var tokens = Long();
+        var head = _model.RunHead(tokens, 1);
+        var expected = _model.Finish(head);
+        var full = Stopwatch.StartNew();
+        _model.Finish(head);
+        var fullMs = full.Elapsed.TotalMilliseconds;
+
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var run = Task.Run(() => _model.Finish(head, null, stop.Token));
+        await Task.Delay(TimeSpan.FromMilliseconds(fullMs / 10));
+        await stop.CancelAsync();
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var cancelledMs = clock.Elapsed.TotalMilliseconds;
+
+        Assert.Equal(stop.Token, error.CancellationToken);
+        // Ratio within one run: the run stops early (ORT terminate flag, stage checks), not after the remaining stages.
+        Assert.True(cancelledMs < fullMs * 0.6, $"cancelled run took {cancelledMs:F0} ms, a whole tail {fullMs:F0} ms");
+        var again = _model.Finish(head, null, CancellationToken.None);
+        Assert.Equal(expected.Length, again.Length);
+        for (var row = 0; row < expected.Length; row++)
+        {
+            Assert.Equal(expected[row], again[row]);
+        }
+    }
+
+    [Fact]
+    public void Embed_CancellableTokenNeverCancelled_SameResultAsWithout()
+    {
+        var tokens = _model.Tokenize([Corpus.MixedLengths[0]]);
+        using var stop = new CancellationTokenSource();
+
+        var plain = _model.Embed(tokens)[0];
+        var cancellable = _model.Embed(tokens, null, stop.Token)[0];
+
+        Assert.Equal(plain, cancellable);
+    }
+
+    private TokenBatch Long()
+    {
+        var text = string.Join(' ', Enumerable.Repeat(string.Join(' ', Corpus.MixedLengths), 8));
+        return _model.Tokenize(Enumerable.Repeat(text, 16).ToArray());
+    }
+}
