@@ -39,6 +39,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>
+    /// CPUs (taskset list, e.g. "1" or "1-7") the process runs on from its next (re)start; null (default) = any.
+    /// </summary>
+    public string? Cpus { get; set; }
+
+    /// <summary>
     /// Starts the gateway on a free loopback port and waits until it is ready. Its output goes to
     /// <paramref name="logFile"/> when given (else it is drained and dropped).
     /// </summary>
@@ -134,6 +139,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
         foreach (var (key, value) in _environment)
         {
             start.Environment[key] = value;
+        }
+
+        if (Cpus is { } cpus)
+        {
+            start = CpuAffinity.Pinned(start, cpus);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Name}.");

@@ -20,10 +20,11 @@ internal static class BenchPolicyCommand
         var phone = new Option<double>("--phone-slowdown") { Description = "How much slower the device is than the edge in the normal scenarios", DefaultValueFactory = _ => 3 };
         var deaths = new Option<int>("--deaths") { Description = "Edge kills under an in-flight request", DefaultValueFactory = _ => 5 };
         var deathOnly = new Option<bool>("--death-only") { Description = "Skip the policy scenarios" };
-        var overhead = new Option<double>("--max-fallback-overhead") { Description = "ResilienceOptions.MaxFallbackOverhead for every agent (0 = off)", DefaultValueFactory = _ => 0 };
+        var overhead = new Option<double>("--max-fallback-overhead") { Description = "ResilienceOptions.MaxFallbackOverhead for every agent (default: the agent's default)", DefaultValueFactory = _ => new Resilience.ResilienceOptions().MaxFallbackOverhead };
+        var sharedCpus = new Option<bool>("--shared-cpus") { Description = "Edge-death trials: do not pin the device to CPU 0 and the edge to the other CPUs" };
         var command = new Command("bench-policy", "Benchmark the split planner's auto policy against fixed cuts, and fallback when the edge dies.")
         {
-            gatewayOption, rounds, warmup, phone, deaths, deathOnly, overhead,
+            gatewayOption, rounds, warmup, phone, deaths, deathOnly, overhead, sharedCpus,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -56,6 +57,18 @@ internal static class BenchPolicyCommand
             if (all.Count > 0)
             {
                 await WriteSummaryAsync(output, scenarios, all);
+            }
+
+            if (result.GetValue(deaths) > 0 && !result.GetValue(sharedCpus) && CpuAffinity.IsAvailable)
+            {
+                // Device and edge are separate machines in a deployment. Here they share the cores, and a dying or
+                // restarting edge (teardown, JIT, model load) would slow the device's own fallback and its
+                // fully-local reference: a property of this test bed, not of the agent.
+                CpuAffinity.Pin(Environment.ProcessId, "0");
+                gateway.Cpus = CpuAffinity.AllButFirst;
+                await gateway.RestartAsync(TimeSpan.FromSeconds(60));
+                await output.WriteLineAsync();
+                await output.WriteLineAsync($"edge-death trials: device (this process) pinned to CPU 0, edge to CPUs {gateway.Cpus} (--shared-cpus: no pinning)");
             }
 
             foreach (var resetFirst in new[] { false, true })

@@ -215,7 +215,8 @@ public sealed class SplitAgent : IAsyncDisposable
             : timeout.TotalMilliseconds + 1000;
         if (_options.Resilience.Hedge && _options.Resilience.MaxFallbackOverhead > 0 && _options.Planner.Objective == PlanObjective.Latency)
         {
-            hedgeMs = Math.Min(hedgeMs, _options.Resilience.MaxFallbackOverhead * decision.Local.DeviceMs);
+            // Never sooner than 1 ms: a hedge started before the call has even left only races the device against itself.
+            hedgeMs = Math.Min(hedgeMs, Math.Max(1, _options.Resilience.MaxFallbackOverhead * decision.Local.DeviceMs));
         }
         var sent = _time.GetTimestamp();
         using (var hedgeTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))

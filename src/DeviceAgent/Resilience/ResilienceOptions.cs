@@ -69,12 +69,14 @@ public sealed class ResilienceOptions
 
     /// <summary>
     /// Latency objective only: the hedge starts no later than this fraction of the fully-local time after the
-    /// request leaves, so an edge that dies mid-request costs at most about (1 + this) x local. 0 (default) = off.
-    /// The price: the local tail also starts on offloaded requests the edge answers later than that (the edge's
-    /// answer still wins when it comes first), i.e. device compute spent for a tail-latency guarantee.
+    /// request leaves, so an edge that dies mid-request (or goes silent: a dead host sends no reset) costs at most
+    /// about (1 + this) x the fully-local latency. Default 0.05; 0 turns the cap off (the hedge then waits for the
+    /// edge's predicted time x <see cref="HedgeSlack"/>, at most the local tail time). The price: on offloads the
+    /// edge answers later than that, the device also runs the tail until the edge's answer arrives, then cancels
+    /// it (the edge's answer still wins when it comes first) — device compute spent for a tail-latency guarantee.
+    /// The energy objective never pays it.
     /// </summary>
-    [Range(0.0, 10.0)]
-    public double MaxFallbackOverhead { get; set; }
+    public double MaxFallbackOverhead { get; set; } = 0.05;
 
     /// <summary>Fixed allowance added to the hedge delay, for scheduling noise. Default 3 ms.</summary>
     [Range(0.0, 10_000.0)]
