@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
+using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Resilience;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 
@@ -164,28 +166,36 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     [Fact]
     public async Task EmbedAsync_AutoWithFastIdleEdge_OffloadsAndExplainsChoice()
     {
-        var edge = Edge();
-        // The node reports itself far faster than this machine per token: offloading early must win.
-        edge.StageMsPerToken = Enumerable.Repeat(0.00001, fixture.Model.StageCount).ToArray();
-
-        // A phone slower than this machine (x5): on an idle, fast machine the whole model takes ~4 ms locally,
-        // less than the first (cold, JIT-compiling) in-process call measures for the link, and the premise
-        // "the edge is much faster than the device" would not hold.
+        // Every time the planner sees is scripted on a fake clock, so the premise "the edge is far faster than
+        // the device" is the test's, not this machine's: the real model still computes every embedding. The
+        // hedge waits on the same clock, so it cannot fire while the real computation is merely slow; without
+        // the fallback-overhead cap it waits the edge's predicted time x slack, which the scripted edge meets.
+        var clock = new FakeTimeProvider();
+        var stages = fixture.Model.StageCount;
+        // A phone: 0.5 ms + 0.25 ms per token per stage (about 3 ms a stage for this text).
+        var phone = Enumerable.Repeat(new LinearStageCost(0.5, 0.25), stages).ToArray();
+        var device = new ScriptedDeviceCompute(fixture.Model, phone, clock);
+        // An idle node 25x faster per token, behind a fast link (1 ms round trip, 10 kB/ms = 80 Mbit/s).
+        var node = Edge();
+        node.StageMsPerToken = Enumerable.Repeat(0.01, stages).ToArray();
+        var edge = new ScriptedLinkTransport(node, clock, rttMs: 1, bytesPerMs: 10_000, fixture.Model.HiddenSize);
         var options = Options();
-        options.DeviceSlowdown = 5;
-        await using var agent = Agent(edge, options);
+        options.Resilience.MaxFallbackOverhead = 0;
+        await using var agent = new SplitAgent(fixture.Model, edge, options, device, phone, clock);
 
-        // The first request explores (throughput never measured: the prior is a poor cellular link); once
-        // measured, the plan offloads on its own merits.
+        // The first request explores: throughput was never measured, and at the prior (a poor cellular link)
+        // the phone is cheaper than sending its hidden state. Once measured, the plan offloads on its merits.
         var first = await agent.EmbedAsync(Text);
         var result = await agent.EmbedAsync(Text);
 
-        Assert.StartsWith("explore", first.Decision.Reason);
+        Assert.True(first.Decision.Reason.StartsWith("explore", StringComparison.Ordinal), first.Explain());
         Assert.True(result.Route == AgentRoute.Edge, result.Explain());
         Assert.Equal("lowest predicted latency", result.Decision.Reason);
         Assert.True(result.Cut < agent.StageCount);
         Assert.Contains("actual", result.Explain());
         Assert.Equal(result.Decision.Candidates.Min(c => c.LatencyMs), result.PredictedMs);
+        AssertClose(Reference(), first.Embedding);
+        AssertClose(Reference(), result.Embedding);
     }
 
     [Fact]

@@ -1,0 +1,56 @@
+using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Inference.Text;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSplit.DeviceAgent.Tests.Execution;
+
+/// <summary>
+/// A device with scripted speed for planner tests: the real model computes every stage (real activations and
+/// embeddings), but each run takes, on the test's <paramref name="clock"/>, exactly what
+/// <paramref name="profile"/> says, and that is what the cost model is told. How fast the device looks to the
+/// planner is fixed by the test, not by this machine's speed or load.
+/// </summary>
+internal sealed class ScriptedDeviceCompute(SplitModel model, IReadOnlyList<LinearStageCost> profile, FakeTimeProvider clock) : IDeviceCompute
+{
+    // No cost model on the real executor: its wall-clock stage times never reach the planner.
+    private readonly LocalExecutor _real = new(model, slowdown: 1);
+
+    public DeviceCostModel? CostModel { get; set; }
+
+    public async Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken)
+    {
+        var activation = await _real.HeadAsync(tokens, cut, cancellationToken);
+        Took(0, cut, tokens.Sequence);
+        return activation;
+    }
+
+    public async Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken)
+    {
+        var embedding = await _real.TailAsync(activation, cancellationToken);
+        Took(activation.NextStage, model.StageCount, activation.Sequence);
+        return embedding;
+    }
+
+    public async Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken)
+    {
+        var embedding = await _real.FullAsync(tokens, cancellationToken);
+        Took(0, model.StageCount, tokens.Sequence);
+        return embedding;
+    }
+
+    private void Took(int from, int to, int tokens)
+    {
+        var stageMs = new double[model.StageCount];
+        var total = 0.0;
+        for (var stage = from; stage < to; stage++)
+        {
+            stageMs[stage] = profile[stage].At(tokens);
+            total += stageMs[stage];
+        }
+
+        clock.Advance(TimeSpan.FromMilliseconds(total));
+        CostModel?.Observe(from, to, tokens, stageMs);
+    }
+}
