@@ -75,7 +75,10 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
             sent = request.Activation;
             throw ScriptedEdgeTransport.Unavailable();
         };
-        await using var agent = Agent(edge);
+        // No hedge: this is about what follows the failure, which a busy thread pool could deliver after a hedge timer.
+        var options = Options();
+        options.Resilience.Hedge = false;
+        await using var agent = Agent(edge, options);
 
         var result = await agent.EmbedAsync(Text, cut: 4);
 
@@ -144,6 +147,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         var edge = Edge();
         edge.OnInfer = (_, _) => throw ScriptedEdgeTransport.Unavailable();
         var options = Options();
+        options.Resilience.Hedge = false; // every failure must reach the breaker before the next request
         options.Resilience.ConsecutiveFailures = 3;
         options.Resilience.ProbeInitialDelay = TimeSpan.FromSeconds(30);
         options.Resilience.ProbeMaxDelay = TimeSpan.FromSeconds(30);
