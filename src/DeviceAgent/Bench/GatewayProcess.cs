@@ -45,7 +45,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the gateway on a free loopback port and waits until it is ready. Its output goes to
-    /// <paramref name="logFile"/> when given (else it is drained and dropped).
+    /// <paramref name="logFile"/> when given (else it is drained and dropped); <paramref name="cpus"/> pins it.
     /// </summary>
     public static async Task<GatewayProcess> StartAsync(
         string dll,
@@ -53,14 +53,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
         TimeSpan? timeout = null,
         string name = "gateway",
         string? logFile = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? cpus = null)
     {
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"gateway not found at '{dll}': build src/Gateway first.", dll);
         }
 
-        var gateway = new GatewayProcess(Path.GetFullPath(dll), FreePort(), settings ?? [], name, logFile, environment);
+        var gateway = new GatewayProcess(Path.GetFullPath(dll), FreePort(), settings ?? [], name, logFile, environment) { Cpus = cpus };
         await gateway.RestartAsync(timeout ?? TimeSpan.FromSeconds(60));
         return gateway;
     }

@@ -43,6 +43,7 @@ internal sealed class PolicyBenchmark(SplitModel model, GatewayProcess gateway, 
                 policies.AddRange(Enumerable.Range(1, n - 1).Select(k => ($"cut {k}", (int?)k, fixedAgent)));
                 var samples = policies.ToDictionary(p => p.Name, _ => new List<double>());
                 var routes = policies.ToDictionary(p => p.Name, _ => new Dictionary<AgentRoute, int>());
+                var cuts = policies.ToDictionary(p => p.Name, _ => new Dictionary<string, int>());
                 var random = new Random(42);
                 for (var round = 0; round < warmup + rounds; round++)
                 {
@@ -54,11 +55,13 @@ internal sealed class PolicyBenchmark(SplitModel model, GatewayProcess gateway, 
                         {
                             samples[name].Add(result.ActualMs);
                             routes[name][result.Route] = routes[name].GetValueOrDefault(result.Route) + 1;
+                            var plan = result.Cut == model.StageCount ? "local" : $"{result.Cut}/{result.Encoding}";
+                            cuts[name][plan] = cuts[name].GetValueOrDefault(plan) + 1;
                         }
                     }
                 }
 
-                return policies.Select(p => new PolicyResult(scenario.Name, p.Name, p.Cut, Median(samples[p.Name]), routes[p.Name])).ToList();
+                return policies.Select(p => new PolicyResult(scenario.Name, p.Name, p.Cut, Median(samples[p.Name]), routes[p.Name]) { Cuts = cuts[p.Name] }).ToList();
             }
         }
         finally

@@ -21,7 +21,7 @@ internal static class BenchPolicyCommand
         var deaths = new Option<int>("--deaths") { Description = "Edge kills under an in-flight request", DefaultValueFactory = _ => 5 };
         var deathOnly = new Option<bool>("--death-only") { Description = "Skip the policy scenarios" };
         var overhead = new Option<double>("--max-fallback-overhead") { Description = "ResilienceOptions.MaxFallbackOverhead for every agent (default: the agent's default)", DefaultValueFactory = _ => new Resilience.ResilienceOptions().MaxFallbackOverhead };
-        var sharedCpus = new Option<bool>("--shared-cpus") { Description = "Edge-death trials: do not pin the device to CPU 0 and the edge to the other CPUs" };
+        var sharedCpus = new Option<bool>("--shared-cpus") { Description = "Do not pin the device (this process) to CPU 0 and the edge to the other CPUs" };
         var command = new Command("bench-policy", "Benchmark the split planner's auto policy against fixed cuts, and fallback when the edge dies.")
         {
             gatewayOption, rounds, warmup, phone, deaths, deathOnly, overhead, sharedCpus,
@@ -39,13 +39,25 @@ internal static class BenchPolicyCommand
                 new("slow device (x3 slower again)", 2, 5000, 0, slow * 3),
             ];
 
-            // One intra-op thread each: device and edge share this machine's cores fairly.
+            // Device and edge are separate machines in a deployment. Here they share the cores, so by default the
+            // device (this process: agents, link proxy, background clients) is pinned to CPU 0 and the edge to the
+            // other CPUs; otherwise a hedge's local tail, a dying edge's teardown or a restarting edge's JIT would
+            // slow the other side: a property of this test bed, not of the agent. One intra-op thread each.
+            var pin = !result.GetValue(sharedCpus) && CpuAffinity.IsAvailable;
+            if (pin)
+            {
+                CpuAffinity.Pin(Environment.ProcessId, "0");
+            }
+
             using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Runtime = new RuntimeOptions { IntraOpThreads = 1 } });
-            await using var gateway = await GatewayProcess.StartAsync(dll, ["--EdgeSplit:Edge:IntraOpThreads=1"]);
+            await using var gateway = await GatewayProcess.StartAsync(dll, ["--EdgeSplit:Edge:IntraOpThreads=1"], cpus: pin ? CpuAffinity.AllButFirst : null);
             await using var proxy = new ThrottlingProxy(gateway.EndPoint);
             var bench = new PolicyBenchmark(model, gateway, EdgeTransportFactory.Create) { MaxFallbackOverhead = Math.Max(0, result.GetValue(overhead)) };
             var inv = CultureInfo.InvariantCulture;
             await output.WriteLineAsync(string.Create(inv, $"device x{slow} slower than the edge (emulated), {result.GetValue(rounds)} measured rounds per policy, medians in ms"));
+            await output.WriteLineAsync(pin
+                ? $"placement: device (this process) on CPU 0, edge on CPUs {CpuAffinity.AllButFirst} (--shared-cpus: no pinning)"
+                : "placement: device and edge share every CPU");
             var all = new List<PolicyResult>();
             foreach (var scenario in result.GetValue(deathOnly) ? [] : scenarios)
             {
@@ -57,18 +69,6 @@ internal static class BenchPolicyCommand
             if (all.Count > 0)
             {
                 await WriteSummaryAsync(output, scenarios, all);
-            }
-
-            if (result.GetValue(deaths) > 0 && !result.GetValue(sharedCpus) && CpuAffinity.IsAvailable)
-            {
-                // Device and edge are separate machines in a deployment. Here they share the cores, and a dying or
-                // restarting edge (teardown, JIT, model load) would slow the device's own fallback and its
-                // fully-local reference: a property of this test bed, not of the agent.
-                CpuAffinity.Pin(Environment.ProcessId, "0");
-                gateway.Cpus = CpuAffinity.AllButFirst;
-                await gateway.RestartAsync(TimeSpan.FromSeconds(60));
-                await output.WriteLineAsync();
-                await output.WriteLineAsync($"edge-death trials: device (this process) pinned to CPU 0, edge to CPUs {gateway.Cpus} (--shared-cpus: no pinning)");
             }
 
             foreach (var resetFirst in new[] { false, true })
@@ -108,6 +108,8 @@ internal static class BenchPolicyCommand
         foreach (var r in results)
         {
             var routes = string.Join(" ", r.Routes.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.ToString().ToLowerInvariant()}:{kv.Value}"));
+            routes += "; plans " + string.Join(" ", r.Cuts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{kv.Value}"));
+
             await output.WriteLineAsync(string.Create(inv, $"| {r.Policy}{(ReferenceEquals(r, best) ? " (best fixed)" : "")} | {r.MedianMs:F1} | {r.MedianMs / best.MedianMs:F2} | {routes} |"));
         }
 
