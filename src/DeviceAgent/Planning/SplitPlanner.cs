@@ -14,6 +14,9 @@ internal sealed class SplitPlanner(PlannerOptions options)
     private const double F16EncodeMsPerElement = 1e-6;
     private const double I8EncodeMsPerElement = 2.5e-6;
 
+    // Precision whose extra cost is below this is always taken, however short the request.
+    private const double FreePrecisionMs = 0.5;
+
     // An offload plan predicted within this factor of local is re-tried every ExploreInterval.
     private const double CloseCallRatio = 1.5;
 
@@ -116,7 +119,7 @@ internal sealed class SplitPlanner(PlannerOptions options)
         }
         else
         {
-            encoding = ChooseEncoding(context, bandwidth);
+            encoding = ChooseEncoding(context, bandwidth, device + (reply / bandwidth) + context.Link.RttMs + context.Edge.QueueMs + edge);
             bytes = WireSize.Activation(context.Tokens, context.Hidden, encoding);
             encode = EncodeMs(encoding, (long)context.Tokens * context.Hidden);
         }
@@ -131,10 +134,14 @@ internal sealed class SplitPlanner(PlannerOptions options)
     }
 
     /// <summary>
-    /// The encoding rule: the most precise encoding whose extra transfer time over the smallest one the
-    /// edge accepts is within <see cref="PlannerOptions.PrecisionBudgetMs"/>; a fixed policy wins when the edge accepts it.
+    /// The encoding rule: the most precise encoding whose extra cost (encoding + transfer) over the smallest one
+    /// the edge accepts is within the precision budget: at most <see cref="PlannerOptions.PrecisionBudgetMs"/>, and at
+    /// most <see cref="PlannerOptions.PrecisionBudgetFraction"/> of the request's predicted latency with the smallest
+    /// encoding unless that is under 0.5 ms (<paramref name="otherMs"/> is that latency without the activation's
+    /// encoding and transfer).
+    /// A fixed policy wins when the edge accepts it.
     /// </summary>
-    private WireEncoding ChooseEncoding(PlanContext context, double bandwidth)
+    private WireEncoding ChooseEncoding(PlanContext context, double bandwidth, double otherMs)
     {
         var accepted = context.EdgeEncodings is { Count: > 0 } list ? list : PrecisionOrder;
         var forced = options.Encoding switch
@@ -155,11 +162,13 @@ internal sealed class SplitPlanner(PlannerOptions options)
             return WireEncoding.F32;
         }
 
-        var smallest = WireSize.Activation(context.Tokens, context.Hidden, ordered[^1]) / bandwidth;
+        var elements = (long)context.Tokens * context.Hidden;
+        double Cost(WireEncoding encoding) => EncodeMs(encoding, elements) + (WireSize.Activation(context.Tokens, context.Hidden, encoding) / bandwidth);
+        var smallest = Cost(ordered[^1]);
+        var budget = Math.Min(options.PrecisionBudgetMs, Math.Max(FreePrecisionMs, options.PrecisionBudgetFraction * (otherMs + smallest)));
         foreach (var encoding in ordered)
         {
-            var time = WireSize.Activation(context.Tokens, context.Hidden, encoding) / bandwidth;
-            if (time - smallest <= options.PrecisionBudgetMs)
+            if (Cost(encoding) - smallest <= budget)
             {
                 return encoding;
             }

@@ -47,13 +47,36 @@ public sealed class SplitPlannerTests
         var planner = Planner();
 
         var fast = planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen;
-        var medium = planner.Plan(Scenario.Context(bytesPerMs: 8_000), forcedCut: 3).Chosen;
+        var medium = planner.Plan(Scenario.Context(bytesPerMs: 20_000), forcedCut: 3).Chosen;
         var slow = planner.Plan(Scenario.Context(bytesPerMs: 1_000), forcedCut: 3).Chosen;
 
         Assert.Equal(WireEncoding.F32, fast.Encoding);
         Assert.Equal(WireEncoding.F16, medium.Encoding);
         Assert.Equal(WireEncoding.I8, slow.Encoding);
         Assert.True(slow.Bytes < medium.Bytes && medium.Bytes < fast.Bytes);
+    }
+
+    [Fact]
+    public void Plan_SameLink_PrecisionBudgetScalesWithTheRequestsLatency()
+    {
+        // 8 MB/s: f16 costs ~0.75 ms more than int8 on the air. Worth it on a ~25 ms request (slow device),
+        // not on a ~4 ms one, where it would be 17% of the latency.
+        var planner = Planner();
+
+        var longRequest = planner.Plan(Scenario.Context(deviceLayerMs: 10, bytesPerMs: 8_000), forcedCut: 3).Chosen;
+        var shortRequest = planner.Plan(Scenario.Context(deviceLayerMs: 1, bytesPerMs: 8_000), forcedCut: 3).Chosen;
+
+        Assert.Equal(WireEncoding.F16, longRequest.Encoding);
+        Assert.Equal(WireEncoding.I8, shortRequest.Encoding);
+    }
+
+    [Fact]
+    public void Plan_FractionZero_OnlyFreePrecisionIsTaken()
+    {
+        var planner = Planner(o => o.PrecisionBudgetFraction = 0);
+
+        Assert.Equal(WireEncoding.F32, planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen.Encoding);
+        Assert.Equal(WireEncoding.I8, planner.Plan(Scenario.Context(deviceLayerMs: 10, bytesPerMs: 8_000), forcedCut: 3).Chosen.Encoding);
     }
 
     [Fact]
