@@ -32,8 +32,11 @@ internal sealed class LocalExecutor(SplitModel model, double slowdown) : IDevice
     private async Task<T> RunAsync<T>(Func<double[], T> run, int from, int to, int tokens, CancellationToken cancellationToken)
     {
         var stageMs = new double[model.StageCount];
-        // Off the caller's thread: ONNX Runtime is synchronous and the caller may be racing an edge call.
-        var result = await Task.Run(() => run(stageMs), cancellationToken);
+        // Off the caller's thread: ONNX Runtime is synchronous and the caller may be racing an edge call. A thread
+        // of its own, not a pool thread: a run blocking the pool of a small device would delay the very
+        // continuations that race it (the edge's answer, and the cancellation that answer triggers).
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await Task.Factory.StartNew(() => run(stageMs), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (slowdown > 1)
         {
             var real = 0.0;

@@ -37,7 +37,7 @@ public sealed class GrpcEdgeTransportTests(DefaultNodeFixture fixture) : IClassF
         await using var node = await EdgeNode.StartAsync(o =>
         {
             o.MaxQueue = 1;
-            o.BatchWindowMs = 500;
+            o.BatchWindowMs = 1000; // the longest allowed: "b" must arrive while "a" still waits, even on a busy machine
             o.DispatchWhenIdle = false;
         });
         await using var transport = new GrpcEdgeTransport(node.Address);

@@ -26,15 +26,23 @@ public sealed class SplitModelCancellationTests(ModelFixture fixture)
         var tokens = Long();
         var head = _model.RunHead(tokens, 1);
         var expected = _model.Finish(head);
-        var full = Stopwatch.StartNew();
-        _model.Finish(head);
-        var fullMs = full.Elapsed.TotalMilliseconds;
+        var fullRuns = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var full = Stopwatch.StartNew();
+            _model.Finish(head);
+            fullRuns.Add(full.Elapsed.TotalMilliseconds);
+        }
 
+        // Cancel at a tenth of the fastest whole run (so the run is surely still going), compare with the slowest
+        // (so a busy machine during the cancelled run does not fail the test).
+        var fullMs = fullRuns.Max();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var run = Task.Run(() => _model.Finish(head, null, stop.Token));
-        await Task.Delay(TimeSpan.FromMilliseconds(fullMs / 10));
-        await stop.CancelAsync();
+        // The run on its own thread (as the agent's LocalExecutor does), cancelled by a timer: a run blocking a pool
+        // thread of this 2-core machine left the cancelling callback waiting for the pool to grow (~800 ms).
+        stop.CancelAfter(TimeSpan.FromMilliseconds(fullRuns.Min() / 10));
+        var run = Task.Factory.StartNew(() => _model.Finish(head, null, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         var cancelledMs = clock.Elapsed.TotalMilliseconds;
 
