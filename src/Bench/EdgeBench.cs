@@ -112,8 +112,8 @@ internal static class EdgeBench
 
         var overhead = await OverheadAsync(model, request, Math.Min(seconds, 5));
         output.WriteLine(Invariant($"one request at a time: node overhead beyond ORT compute median {overhead.NodeMedian:F3} ms (p90 {overhead.NodeP90:F3}); client round trip minus compute median {overhead.ClientMedian:F3} ms; n={overhead.Count}"));
-        output.WriteLine(Invariant($"medians of {repeats} rounds: batching on {Median(onRuns):F1} seq/s, off {Median(offRuns):F1} seq/s, in-process ORT {Median(ortRuns):F1} seq/s"));
-        output.WriteLine(Invariant($"ratios (of the medians): batching on/off {Median(onRuns) / Median(offRuns):F2}x (goal >= 1.5x); node/in-process ORT {Median(onRuns) / Median(ortRuns) * 100:F1}% (goal >= 85%); per-round node/ORT median {Median(ratioRuns) * 100:F1}%"));
+        output.WriteLine(Invariant($"medians of {repeats} rounds: batching on {PolicyBenchmark.Median(onRuns):F1} seq/s, off {PolicyBenchmark.Median(offRuns):F1} seq/s, in-process ORT {PolicyBenchmark.Median(ortRuns):F1} seq/s"));
+        output.WriteLine(Invariant($"ratios (of the medians): batching on/off {PolicyBenchmark.Median(onRuns) / PolicyBenchmark.Median(offRuns):F2}x (goal >= 1.5x); node/in-process ORT {PolicyBenchmark.Median(onRuns) / PolicyBenchmark.Median(ortRuns) * 100:F1}% (goal >= 85%); per-round node/ORT median {PolicyBenchmark.Median(ratioRuns) * 100:F1}%"));
         return 0;
     }
 
@@ -259,12 +259,6 @@ internal static class EdgeBench
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningNode(app, new Uri(address));
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static double Arg(string[] args, string name, double fallback)
