@@ -28,7 +28,7 @@ internal sealed class ClientProcess(InferRequest request, string? cpus) : IDispo
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(cpus is null ? Niced(start) : CpuAffinity.Pinned(start, cpus)) ?? throw new InvalidOperationException("could not start the client process.");
+        using var process = Process.Start(cpus is null ? CpuAffinity.Through(start, "nice", "-n", "19") : CpuAffinity.Pinned(start, cpus)) ?? throw new InvalidOperationException("could not start the client process.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(warmUp + seconds + 120));
@@ -47,20 +47,6 @@ internal sealed class ClientProcess(InferRequest request, string? cpus) : IDispo
     }
 
     public void Dispose() => File.Delete(_requestFile);
-
-    private static ProcessStartInfo Niced(ProcessStartInfo start)
-    {
-        var niced = new ProcessStartInfo("nice") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        niced.ArgumentList.Add("-n");
-        niced.ArgumentList.Add("19");
-        niced.ArgumentList.Add(start.FileName);
-        foreach (var argument in start.ArgumentList)
-        {
-            niced.ArgumentList.Add(argument);
-        }
-
-        return niced;
-    }
 
     private static string WriteRequest(InferRequest request)
     {

@@ -1,3 +1,12 @@
 using EdgeSplit.Bench;
 
-return await EdgeBench.RunAsync(args, Console.Out);
+try
+{
+    return await EdgeBench.RunAsync(args, Console.Out);
+}
+catch (ArgumentException ex)
+{
+    // A bad option: one line, not a stack trace.
+    await Console.Error.WriteLineAsync($"edge bench: {ex.Message}");
+    return 2;
+}

@@ -36,28 +36,31 @@ internal static class CpuAffinity
     }
 
     /// <summary>The same start command run through taskset: the program is pinned to <paramref name="cpus"/> from its first thread.</summary>
-    public static ProcessStartInfo Pinned(ProcessStartInfo start, string cpus)
+    public static ProcessStartInfo Pinned(ProcessStartInfo start, string cpus) => Through(start, Taskset, "--cpu-list", cpus);
+
+    /// <summary>
+    /// The same start command (arguments, redirection, working directory, environment) run through a launcher
+    /// such as <c>taskset</c> or <c>nice</c>, which then executes it as the same process.
+    /// </summary>
+    public static ProcessStartInfo Through(ProcessStartInfo start, string launcher, params string[] launcherArguments)
     {
-        var pinned = new ProcessStartInfo(Taskset)
+        var through = new ProcessStartInfo(launcher)
         {
             RedirectStandardOutput = start.RedirectStandardOutput,
             RedirectStandardError = start.RedirectStandardError,
             UseShellExecute = false,
             WorkingDirectory = start.WorkingDirectory,
         };
-        pinned.ArgumentList.Add("--cpu-list");
-        pinned.ArgumentList.Add(cpus);
-        pinned.ArgumentList.Add(start.FileName);
-        foreach (var argument in start.ArgumentList)
+        foreach (var argument in launcherArguments.Append(start.FileName).Concat(start.ArgumentList))
         {
-            pinned.ArgumentList.Add(argument);
+            through.ArgumentList.Add(argument);
         }
 
         foreach (var (key, value) in start.Environment)
         {
-            pinned.Environment[key] = value;
+            through.Environment[key] = value;
         }
 
-        return pinned;
+        return through;
     }
 }

@@ -38,10 +38,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>
-    /// CPUs (taskset list, e.g. "1" or "1-7") the process runs on from its next (re)start; null (default) = any.
-    /// </summary>
-    public string? Cpus { get; set; }
+    /// <summary>CPUs (taskset list, e.g. "1" or "1-7") the process runs on, at every (re)start; null (default) = any.</summary>
+    public string? Cpus { get; private init; }
 
     /// <summary>
     /// Starts the gateway on a free loopback port and waits until it is ready. Its output goes to
@@ -180,7 +178,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitReadyAsync(TimeSpan timeout)
+    private Task WaitReadyAsync(TimeSpan timeout) =>
+        PollReadyzAsync(_ => true, TimeSpan.FromMilliseconds(100), timeout, "was not ready", CancellationToken.None);
+
+    /// <summary>Polls <c>/readyz</c> until its body starts with <paramref name="prefix"/> (a router reports "healthy/total edges").</summary>
+    public Task WaitForReadyBodyAsync(string prefix, TimeSpan timeout, CancellationToken cancellationToken) =>
+        PollReadyzAsync(body => body.StartsWith(prefix, StringComparison.Ordinal), TimeSpan.FromMilliseconds(200), timeout, $"did not report '{prefix}'", cancellationToken);
+
+    /// <summary>Polls <c>/readyz</c> until it answers 2xx with a body <paramref name="ready"/> accepts; fails at once if the process exits.</summary>
+    private async Task PollReadyzAsync(Func<string, bool> ready, TimeSpan interval, TimeSpan timeout, string failure, CancellationToken cancellationToken)
     {
         using var http = new HttpClient
         {
@@ -198,39 +204,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync(new Uri(Address, "/readyz"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{Name} was not ready within {timeout.TotalSeconds:F0} s.");
-    }
-
-    /// <summary>Polls <c>/readyz</c> until its body starts with <paramref name="prefix"/> (a router reports "healthy/total edges").</summary>
-    public async Task WaitForReadyBodyAsync(string prefix, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient
-        {
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = TimeSpan.FromSeconds(2),
-        };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            try
-            {
-                var body = await http.GetStringAsync(new Uri(Address, "/readyz"), cancellationToken);
-                if (body.StartsWith(prefix, StringComparison.Ordinal))
+                if (ready(await http.GetStringAsync(new Uri(Address, "/readyz"), cancellationToken)))
                 {
                     return;
                 }
@@ -240,9 +214,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
                 // Not listening yet, or not ready (503).
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(interval, cancellationToken);
         }
 
-        throw new TimeoutException($"{Name} did not report '{prefix}' within {timeout.TotalSeconds:F0} s.");
+        throw new TimeoutException($"{Name} {failure} within {timeout.TotalSeconds:F0} s.");
     }
 }

@@ -76,6 +76,7 @@ public sealed class ResilienceOptions
     /// it (the edge's answer still wins when it comes first) — device compute spent for a tail-latency guarantee.
     /// The energy objective never pays it.
     /// </summary>
+    [Range(0.0, 10.0)]
     public double MaxFallbackOverhead { get; set; } = 0.05;
 
     /// <summary>Fixed allowance added to the hedge delay, for scheduling noise. Default 3 ms.</summary>

@@ -173,6 +173,7 @@ public sealed class SplitModel : IDisposable
             throw new ArgumentException($"stage {from} needs a hidden state.", nameof(hidden));
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var batch = tokens?.Batch ?? hidden!.Batch;
         var sequence = tokens?.Sequence ?? hidden!.Sequence;
         long[] tokenShape = [batch, sequence];
@@ -180,12 +181,11 @@ public sealed class SplitModel : IDisposable
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, tokenShape);
         using var ids = tokens is null ? null : OrtValue.CreateTensorValueFromMemory(tokens.InputIds, tokenShape);
         using var types = tokens is null ? null : OrtValue.CreateTensorValueFromMemory(tokens.TokenTypeIds, tokenShape);
-        var current = hidden is null ? null : OrtValue.CreateTensorValueFromMemory(hidden.Data, [batch, sequence, hidden.Hidden]);
-        IDisposable? owner = current;
-        cancellationToken.ThrowIfCancellationRequested();
         using var cancellable = cancellationToken.CanBeCanceled ? new RunOptions() : null;
         using var registration = cancellable is null ? default : cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, cancellable);
         var runOptions = cancellable ?? _runOptions;
+        var current = hidden is null ? null : OrtValue.CreateTensorValueFromMemory(hidden.Data, [batch, sequence, hidden.Hidden]);
+        IDisposable? owner = current;
         try
         {
             var clock = stageMs is null ? null : Stopwatch.StartNew();
@@ -215,10 +215,10 @@ public sealed class SplitModel : IDisposable
                     throw new OperationCanceledException($"run of stages [{from},{to}) cancelled in stage {stage}", cancellationToken);
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
                 owner?.Dispose();
                 owner = outputs;
                 current = outputs[0];
+                cancellationToken.ThrowIfCancellationRequested();
                 if (clock is not null)
                 {
                     stageMs![stage] = clock.Elapsed.TotalMilliseconds;

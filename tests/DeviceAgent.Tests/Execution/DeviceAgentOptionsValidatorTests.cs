@@ -40,6 +40,19 @@ public sealed class DeviceAgentOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_NegativeFallbackCapOrPrecisionFraction_NamesBoth()
+    {
+        var options = new DeviceAgentOptions();
+        options.Resilience.MaxFallbackOverhead = -0.1;
+        options.Planner.PrecisionBudgetFraction = -1;
+
+        var result = new DeviceAgentOptionsValidator().Validate(null, options);
+
+        Assert.Contains("DeviceAgent.Resilience.MaxFallbackOverhead", result.FailureMessage);
+        Assert.Contains("DeviceAgent.Planner.PrecisionBudgetFraction", result.FailureMessage);
+    }
+
+    [Fact]
     public void AddDeviceAgent_InvalidOptions_ThrowsWhenOptionsResolved()
     {
         using var provider = new ServiceCollection()
