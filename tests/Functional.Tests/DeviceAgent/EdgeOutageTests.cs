@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Resilience;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 
@@ -84,14 +85,22 @@ public sealed class EdgeOutageTests(AgentHarness harness) : IClassFixture<AgentH
                 localMs.Add((await local.EmbedAsync(text).WaitAsync(AgentHarness.Timeout)).ActualMs);
                 var result = await agent.EmbedAsync(text).WaitAsync(AgentHarness.Timeout);
                 Assert.True(harness.Similarity(result) > 0.9999);
+                // Every request: planned local and never waited on the edge (no hedge, no failure to recover from).
                 Assert.Equal(AgentRoute.Local, result.Route);
+                Assert.False(result.Hedged);
+                Assert.Equal(EdgeFailureKind.None, result.Failure);
                 silentMs.Add(result.ActualMs);
             }
 
             // Ratios against local runs interleaved in the same process, so a busy machine slows both sides alike.
             var reference = AgentHarness.Median(localMs);
             Assert.True(AgentHarness.Median(silentMs) <= reference * 1.3, $"median {AgentHarness.Median(silentMs):F1} ms vs local {reference:F1} ms");
-            Assert.True(silentMs.Max() <= localMs.Max() * 2, $"slowest {silentMs.Max():F1} ms vs slowest local {localMs.Max():F1} ms");
+            // Per request: a request that waits on the silent edge (a probe, a connect, a lock) takes far longer
+            // than any local run. One sample over the bound is allowed: a single stall of this shared machine (CI
+            // once measured one 543 ms request among 51 ms local ones) says nothing about the agent, while a
+            // recurring wait shows up in several.
+            var slow = silentMs.Where(ms => ms > localMs.Max() * 2).ToList();
+            Assert.True(slow.Count <= 1, $"{slow.Count} requests slower than twice the slowest local run ({localMs.Max():F1} ms): {string.Join(", ", slow.Select(ms => ms.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))} ms");
             Assert.False(agent.EdgeAvailable);
         }
         finally
