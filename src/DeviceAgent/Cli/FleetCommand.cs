@@ -20,8 +20,9 @@ internal static class FleetCommand
         var report = new Option<string?>("--report") { Description = "Directory for summary.json and report.html" };
         var seed = new Option<int>("--seed") { Description = "Seed of arrivals and sentence choice", DefaultValueFactory = _ => 1 };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Serve the fleet's device metrics for Prometheus on this port (0 = off)", DefaultValueFactory = _ => 0 };
+        var ramp = new Option<double>("--ramp") { Description = "Seconds over which the phones join, evenly spaced (0 = all at once)", DefaultValueFactory = _ => 2 };
         var split = new Option<string>("--split") { Description = "auto (each phone's planner decides) or a fixed cut K for every phone", DefaultValueFactory = _ => "auto" };
-        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, report, seed, metricsPort, split };
+        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, ramp, report, seed, metricsPort, split };
         command.SetAction(async (result, cancellation) =>
         {
             var options = new FleetOptions
@@ -33,6 +34,7 @@ internal static class FleetCommand
                 ReportDirectory = result.GetValue(report),
                 Seed = result.GetValue(seed),
                 FixedCut = ParseCut(result.GetValue(split)!),
+                Ramp = TimeSpan.FromSeconds(Ramp(result.GetValue(ramp), result.GetValue(duration))),
             };
             var console = FleetConsole.Create(output);
             using var model = SplitModel.Load(ModelSource.Bundled());
@@ -81,6 +83,9 @@ internal static class FleetCommand
     private static T Positive<T>(T value, string name)
         where T : System.Numerics.INumber<T> =>
         value > T.Zero ? value : throw new CliException($"{name} must be positive.");
+
+    private static double Ramp(double seconds, double duration) =>
+        seconds >= 0 && seconds < duration ? seconds : throw new CliException($"--ramp must be at least 0 and shorter than --duration ({duration} s).");
 
     private static string F(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 }

@@ -42,6 +42,12 @@ internal sealed record FleetOptions
     /// <summary>Whether phones hedge a late edge with their local tail (default true; capacity tests turn it off).</summary>
     public bool Hedge { get; init; } = true;
 
+    /// <summary>
+    /// Phones join over this time, evenly spaced, each connecting and then sending (a load tester's spawn
+    /// rate). Zero connects the whole fleet before the clock starts. Default 2 s.
+    /// </summary>
+    public TimeSpan Ramp { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long to wait for answers still in flight when the duration ends. Default 30 s.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -47,12 +47,13 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 agents.Add((agent, deviceClass));
             }
 
-            console.MarkupLine($"[grey]connecting {options.Devices} phones to {options.Edge}[/]");
-            await Task.WhenAll(agents.Select(a => a.Agent.StartAsync(cancellationToken)));
+            console.MarkupLine(options.Ramp > TimeSpan.Zero
+                ? $"[grey]phones join {options.Edge} over {options.Ramp.TotalSeconds:0.#} s: {options.Devices} in all[/]"
+                : $"[grey]connecting {options.Devices} phones to {options.Edge}[/]");
             _clock.Start();
             using var progress = new CancellationTokenSource();
             var reporter = ReportProgressAsync(progress.Token);
-            var phones = agents.Select((a, i) => PhoneAsync(a.Agent, a.Class, corpus, i, cancellationToken)).ToList();
+            var phones = agents.Select((a, i) => JoinAsync(a.Agent, a.Class, corpus, i, cancellationToken)).ToList();
             await Task.WhenAll(phones);
             await progress.CancelAsync();
             await reporter;
@@ -82,11 +83,33 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
         return DeviceProfiler.Profile(executor, [8, 24, 48], 3).Costs;
     }
 
+    /// <summary>
+    /// Phone <paramref name="index"/> joins at its slot of the ramp (evenly spaced), connects, then sends. A whole
+    /// fleet connecting in one instant measures its own thundering herd: every phone's first link and edge
+    /// samples would be taken under a burst no real fleet makes, and its planner would start from them.
+    /// </summary>
+    private async Task JoinAsync(SplitAgent agent, DeviceClass deviceClass, ReplayCorpus corpus, int index, CancellationToken cancellationToken)
+    {
+        var slot = options.Ramp * index / options.Devices - _clock.Elapsed;
+        if (slot > TimeSpan.Zero)
+        {
+            await Task.Delay(slot, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await agent.StartAsync(cancellationToken);
+        await PhoneAsync(agent, deviceClass, corpus, index, cancellationToken);
+    }
+
     private async Task PhoneAsync(SplitAgent agent, DeviceClass deviceClass, ReplayCorpus corpus, int index, CancellationToken cancellationToken)
     {
         var random = new Random(HashCode.Combine(options.Seed, index));
         var pending = new List<Task>();
-        var next = -Math.Log(1 - random.NextDouble()) / options.RequestsPerSecond;
+        var next = ElapsedSeconds + (-Math.Log(1 - random.NextDouble()) / options.RequestsPerSecond);
         while (next < options.Duration.TotalSeconds && !cancellationToken.IsCancellationRequested)
         {
             var wait = next - ElapsedSeconds;

@@ -143,6 +143,18 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         Assert.Equal("hidden_in", stages[3].GetProperty("inputs")[0].GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("10")]
+    public async Task Fleet_RampNotWithinDuration_OneLineErrorAndExitCode2(string ramp)
+    {
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--ramp", ramp);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        AssertOneLineError(stderr, "--ramp must be at least 0 and shorter than --duration");
+    }
+
     private static void AssertOneLineError(string stderr, string expected)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

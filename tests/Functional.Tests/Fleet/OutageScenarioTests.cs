@@ -27,6 +27,7 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         Assert.Equal(0, root.GetProperty("failed").GetInt64());
         Assert.True(root.GetProperty("requests").GetInt64() > 200, stdout);
         var phases = root.GetProperty("phases").EnumerateArray().ToDictionary(p => p.GetProperty("label").GetString()!, p => p);
+        Assert.Equal(["before outages", "1 of 3 edges down", "all edges down", "after outages"], phases.Keys);
 
         var allDown = phases["all edges down"];
         long Routed(JsonElement phase, string route) => phase.GetProperty("byRoute").GetProperty(route).GetInt64();
