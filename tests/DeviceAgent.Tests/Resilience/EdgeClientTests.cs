@@ -16,8 +16,8 @@ public sealed class EdgeClientTests
 
     private readonly FakeTimeProvider _clock = new();
 
-    private EdgeClient Client(ScriptedEdgeTransport transport, ResilienceOptions? options = null) =>
-        new(transport, options ?? new ResilienceOptions(), new LinkEstimator(new EstimatorOptions(), _clock),
+    private EdgeClient Client(ScriptedEdgeTransport transport, ResilienceOptions? options = null, LinkEstimator? link = null) =>
+        new(transport, options ?? new ResilienceOptions(), link ?? new LinkEstimator(new EstimatorOptions(), _clock),
             new EdgeCostEstimator(new EstimatorOptions(), _clock), _clock, NullLogger.Instance, Hash, 8);
 
     private static EdgeRequest Request() => new("r1", 1, null, new EdgeSplit.Inference.Runtime.Activation(1, 1, 4, 384, new float[4 * 384], [1, 1, 1, 1]), WireEncoding.F32);
@@ -43,6 +43,21 @@ public sealed class EdgeClientTests
 
         Assert.True(client.IsAvailable);
         Assert.Equal(CircuitState.Closed, client.State);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_OneSlowPing_RttFromTheFastest()
+    {
+        // Call 1 opens the connection (untimed); of the timed pings, one is stalled 40 ms, the others take 2 and 3.
+        double[] pingMs = [500, 40, 2, 3];
+        var transport = new ScriptedEdgeTransport(Hash, 8) { OnManifest = call => _clock.Advance(TimeSpan.FromMilliseconds(pingMs[Math.Min(call, pingMs.Length) - 1])) };
+        var link = new LinkEstimator(new EstimatorOptions(), _clock);
+        await using var client = Client(transport, link: link);
+
+        await client.ConnectAsync(CancellationToken.None);
+
+        Assert.Equal(1 + EdgeClient.RttPings, transport.ManifestCalls);
+        Assert.Equal(2, link.Snapshot().RttMs, precision: 6);
     }
 
     [Fact]

@@ -18,6 +18,9 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
 
     public bool ManifestFails { get; set; }
 
+    /// <summary>Runs inside each GetManifest call, given its number (1 = first); e.g. advances a fake clock.</summary>
+    public Action<int>? OnManifest { get; set; }
+
     public IReadOnlyList<double> StageMsPerToken { get; set; } = [];
 
     public int InferCalls => Volatile.Read(ref _inferCalls);
@@ -28,7 +31,8 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
 
     public Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _manifestCalls);
+        var call = Interlocked.Increment(ref _manifestCalls);
+        OnManifest?.Invoke(call);
         if (ManifestFails)
         {
             throw Unavailable();
