@@ -14,9 +14,12 @@ internal static class RepoPaths
 
     public static string ScenariosDll => Built("Scenarios", "EdgeSplit.Scenarios.dll");
 
+    /// <summary>The container images' health probe (deploy/healthcheck).</summary>
+    public static string HealthCheckDll => Built(Path.Combine("..", "deploy", "healthcheck"), "EdgeSplit.HealthCheck.dll");
+
     private static string Built(string project, string file)
     {
-        var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", file);
+        var path = Path.GetFullPath(Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", file));
         return File.Exists(path) ? path : throw new FileNotFoundException($"build {project} first: {path} is missing.");
     }
 
