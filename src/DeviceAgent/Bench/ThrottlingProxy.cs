@@ -177,10 +177,12 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
             {
                 await foreach (var (data, length, due) in queue.Reader.ReadAllAsync(cancellationToken))
                 {
-                    var wait = TimeSpan.FromTicks(due - _time.GetTimestamp()) * ((double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
-                    if (wait > TimeSpan.Zero)
+                    // Never early: timers round to whole milliseconds and may fire a little before they are due, which
+                    // over a round trip shaved several milliseconds off the latency this proxy promises.
+                    for (var left = due - _time.GetTimestamp(); left > 0; left = due - _time.GetTimestamp())
                     {
-                        await Task.Delay(wait, _time, cancellationToken);
+                        var wait = TimeSpan.FromTicks(left) * ((double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+                        await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, _time, cancellationToken);
                     }
 
                     await to.WriteAsync(data.AsMemory(0, length), cancellationToken);
