@@ -25,33 +25,37 @@ internal sealed class Deployment : IAsyncDisposable
     {
         var environment = new Dictionary<string, string> { ["EDGESPLIT_CACHE"] = cache };
         console.MarkupLine($"[grey]starting {edgeCount} edge(s) and a router on 127.0.0.1 (logs in {Markup.Escape(logDirectory)})[/]");
+        var starting = Enumerable.Range(1, edgeCount).Select(i => GatewayProcess.StartAsync(
+            gatewayDll, [], TimeSpan.FromSeconds(120), $"edge-{i}", Path.Combine(logDirectory, $"edge-{i}.log"), environment)).ToList();
         var edges = new List<GatewayProcess>();
+        GatewayProcess? router = null;
         try
         {
-            var starting = Enumerable.Range(1, edgeCount).Select(i => GatewayProcess.StartAsync(
-                gatewayDll, [], TimeSpan.FromSeconds(120), $"edge-{i}", Path.Combine(logDirectory, $"edge-{i}.log"), environment)).ToList();
-            foreach (var edge in starting)
-            {
-                edges.Add(await edge.WaitAsync(cancellationToken));
-            }
-
-            var routerArgs = new List<string> { "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false" };
-            routerArgs.AddRange(edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.Address}"));
-            var router = await GatewayProcess.StartAsync(gatewayDll, routerArgs, TimeSpan.FromSeconds(60), "router", Path.Combine(logDirectory, "router.log"), environment);
-            var deployment = new Deployment(edges, router);
             try
             {
-                await router.WaitForReadyBodyAsync($"{edgeCount}/{edgeCount}", TimeSpan.FromSeconds(30), cancellationToken);
-                return deployment;
+                // Every start is awaited, failed or not: an edge left starting would outlive the scenario.
+                await Task.WhenAll(starting);
             }
-            catch
+            finally
             {
-                await deployment.DisposeAsync();
-                throw;
+                edges.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var routerArgs = new List<string> { "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false" };
+            routerArgs.AddRange(edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.Address}"));
+            router = await GatewayProcess.StartAsync(gatewayDll, routerArgs, TimeSpan.FromSeconds(60), "router", Path.Combine(logDirectory, "router.log"), environment);
+            await router.WaitForReadyBodyAsync($"{edgeCount}/{edgeCount}", TimeSpan.FromSeconds(30), cancellationToken);
+            return new Deployment(edges, router);
         }
-        catch when (edges.Count > 0)
+        catch
         {
+            // One clean-up path for whatever had started.
+            if (router is not null)
+            {
+                await router.DisposeAsync();
+            }
+
             foreach (var edge in edges)
             {
                 await edge.DisposeAsync();

@@ -60,8 +60,17 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
 
         var gateway = new GatewayProcess(Path.GetFullPath(dll), FreePort(), settings ?? [], name, logFile, environment) { Cpus = cpus };
-        await gateway.RestartAsync(timeout ?? TimeSpan.FromSeconds(60));
-        return gateway;
+        try
+        {
+            await gateway.RestartAsync(timeout ?? TimeSpan.FromSeconds(60));
+            return gateway;
+        }
+        catch
+        {
+            // Never ready: the caller gets no handle, so the process must not outlive this call.
+            await gateway.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A port nobody listens on right now (bind to 0, read it, release it).</summary>
@@ -158,11 +167,14 @@ internal sealed class GatewayProcess : IAsyncDisposable
         await WaitReadyAsync(timeout);
     }
 
+    /// <summary>Kills the process and closes its log; a second call does nothing.</summary>
     public ValueTask DisposeAsync()
     {
         Kill();
         _process?.Dispose();
+        _process = null;
         _log?.Dispose();
+        _log = null;
         return ValueTask.CompletedTask;
     }
 
