@@ -44,7 +44,7 @@ internal sealed record FleetOptions
 
     /// <summary>
     /// Phones join over this time, evenly spaced, each connecting and then sending (a load tester's spawn
-    /// rate). Zero connects the whole fleet before the clock starts. Default 2 s.
+    /// rate). Zero: every phone connects at once when the run starts. Default 2 s.
     /// </summary>
     public TimeSpan Ramp { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -216,11 +216,7 @@ internal sealed class EdgeClient : IAsyncDisposable
             {
                 // Polly's breaker is ratio-based over a window; after a long healthy run a dead node would
                 // take many failures to trip it. A few in a row is already proof enough.
-                ResilienceLog.CircuitOpened(_logger, failures, kind);
-                // Unavailable from this instant: isolating the Polly circuit is asynchronous, and the very
-                // next request must not be planned onto the edge in between.
-                _down = true;
-                _ = IsolateAndProbeAsync();
+                TakeDown(failures, kind);
             }
             else if (kind == EdgeFailureKind.Unavailable && Interlocked.CompareExchange(ref _verifying, 1, 0) == 0)
             {
@@ -247,9 +243,7 @@ internal sealed class EdgeClient : IAsyncDisposable
         {
             if (!_down && State == CircuitState.Closed)
             {
-                ResilienceLog.CircuitOpened(_logger, Volatile.Read(ref _consecutiveFailures), EdgeFailureKind.Unavailable);
-                _down = true;
-                _ = IsolateAndProbeAsync();
+                TakeDown(Volatile.Read(ref _consecutiveFailures), EdgeFailureKind.Unavailable);
             }
         }
         catch (Exception)
@@ -260,6 +254,16 @@ internal sealed class EdgeClient : IAsyncDisposable
         {
             Interlocked.Exchange(ref _verifying, 0);
         }
+    }
+
+    /// <summary>Takes the edge out now and starts the probe loop that brings it back.</summary>
+    private void TakeDown(int failures, EdgeFailureKind kind)
+    {
+        ResilienceLog.CircuitOpened(_logger, failures, kind);
+        // Unavailable from this instant: isolating the Polly circuit is asynchronous, and the very next request
+        // must not be planned onto the edge in between.
+        _down = true;
+        _ = IsolateAndProbeAsync();
     }
 
     private async Task IsolateAndProbeAsync()
