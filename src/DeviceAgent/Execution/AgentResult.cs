@@ -1,4 +1,5 @@
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
 
@@ -20,6 +21,9 @@ public sealed record AgentResult(
 {
     /// <summary>The edge's load report carried by its answer (edge route only).</summary>
     public EdgeLoad? EdgeLoad { get; init; }
+
+    /// <summary>What the request cost the phone (compute, bytes, modelled energy) and its all-local counterfactual.</summary>
+    public DeviceSpend Spend { get; init; } = DeviceSpend.None;
 
     /// <summary>"edge", "local" or "fallback".</summary>
     public string RouteName => Route switch
