@@ -152,9 +152,6 @@ internal sealed class PolicyBenchmark(SplitModel model, GatewayProcess gateway, 
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    /// <summary>Passed to every agent's <see cref="Resilience.ResilienceOptions.MaxFallbackOverhead"/>.</summary>
-    public double MaxFallbackOverhead { get; init; }
-
     private SplitAgent Agent(Uri address, double slowdown, out IEdgeTransport transport)
     {
         transport = transports(address);
@@ -162,7 +159,6 @@ internal sealed class PolicyBenchmark(SplitModel model, GatewayProcess gateway, 
         // Re-probe quickly after an outage: the benchmark restarts the edge within seconds.
         options.Resilience.ProbeInitialDelay = TimeSpan.FromMilliseconds(100);
         options.Resilience.ProbeMaxDelay = TimeSpan.FromMilliseconds(500);
-        options.Resilience.MaxFallbackOverhead = MaxFallbackOverhead;
         return new SplitAgent(model, transport, Options.Create(options));
     }
 

@@ -20,11 +20,10 @@ internal static class BenchPolicyCommand
         var phone = new Option<double>("--phone-slowdown") { Description = "How much slower the device is than the edge in the normal scenarios", DefaultValueFactory = _ => 3 };
         var deaths = new Option<int>("--deaths") { Description = "Edge kills under an in-flight request", DefaultValueFactory = _ => 5 };
         var deathOnly = new Option<bool>("--death-only") { Description = "Skip the policy scenarios" };
-        var overhead = new Option<double>("--max-fallback-overhead") { Description = "ResilienceOptions.MaxFallbackOverhead for every agent (default: the agent's default)", DefaultValueFactory = _ => new Resilience.ResilienceOptions().MaxFallbackOverhead };
         var sharedCpus = new Option<bool>("--shared-cpus") { Description = "Do not pin the device (this process) to CPU 0 and the edge to the other CPUs" };
         var command = new Command("bench-policy", "Benchmark the split planner's auto policy against fixed cuts, and fallback when the edge dies.")
         {
-            gatewayOption, rounds, warmup, phone, deaths, deathOnly, overhead, sharedCpus,
+            gatewayOption, rounds, warmup, phone, deaths, deathOnly, sharedCpus,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -52,7 +51,7 @@ internal static class BenchPolicyCommand
             using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Runtime = new RuntimeOptions { IntraOpThreads = 1 } });
             await using var gateway = await GatewayProcess.StartAsync(dll, ["--EdgeSplit:Edge:IntraOpThreads=1"], cpus: pin ? CpuAffinity.AllButFirst : null);
             await using var proxy = new ThrottlingProxy(gateway.EndPoint);
-            var bench = new PolicyBenchmark(model, gateway, EdgeTransportFactory.Create) { MaxFallbackOverhead = Math.Max(0, result.GetValue(overhead)) };
+            var bench = new PolicyBenchmark(model, gateway, EdgeTransportFactory.Create);
             var inv = CultureInfo.InvariantCulture;
             await output.WriteLineAsync(string.Create(inv, $"device x{slow} slower than the edge (emulated), {result.GetValue(rounds)} measured rounds per policy, medians in ms"));
             await output.WriteLineAsync(pin

@@ -11,18 +11,20 @@ namespace EdgeSplit.DeviceAgent.Edge;
 
 /// <summary>
 /// <see cref="IEdgeTransport"/> over gRPC (unary Infer on one HTTP/2 channel). Every failure surfaces as
-/// <see cref="EdgeException"/> with the gRPC status and the node's <c>retry-after-ms</c> hint.
+/// <see cref="EdgeException"/> with the gRPC status and the node's <c>retry-after-ms</c> hint. The channel pings
+/// the node while calls are in flight (<see cref="KeepAlivePingDelay"/>, <see cref="KeepAlivePingTimeout"/>), so
+/// a host that goes silent without closing the connection fails its calls in bounded time.
 /// </summary>
 public sealed class GrpcEdgeTransport : IEdgeTransport
 {
     /// <summary>
-    /// Header carrying the router's session-affinity key: echoed on every call so a device stays on one
-    /// healthy edge; when that edge fails the router picks another and hands out a new key.
+    /// HTTP/2 PING after this long without a frame from the node, only while calls are in flight (an idle phone
+    /// keeps its radio asleep). 1 s.
     /// </summary>
-    public const string AffinityHeader = "x-edgesplit-affinity";
+    public static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>Header naming the device (for per-device limits and logs on the edge).</summary>
-    public const string DeviceIdHeader = "x-device-id";
+    /// <summary>A PING unanswered for this long closes the connection and fails its calls (UNAVAILABLE). 1 s.</summary>
+    public static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(1);
 
     private readonly GrpcChannel _channel;
     private readonly SplitInference.SplitInferenceClient _client;
@@ -42,16 +44,19 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         _deviceId = deviceId;
         var token = bearerToken ?? DeviceCredentials.TokenFromEnvironment();
         _authorization = token is null ? null : "Bearer " + token;
-        var options = new GrpcChannelOptions { MaxReceiveMessageSize = maxMessageBytes, MaxSendMessageSize = maxMessageBytes };
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = KeepAlivePingDelay,
+            KeepAlivePingTimeout = KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        };
         if ((trustedCaFile ?? DeviceCredentials.TrustedCaFromEnvironment()) is { } ca && address.Scheme == Uri.UriSchemeHttps)
         {
-            options.HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = new PrivateCaTrust(PrivateCaTrust.LoadPem(ca)).Validate },
-            };
-            options.DisposeHttpClient = true;
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = new PrivateCaTrust(PrivateCaTrust.LoadPem(ca)).Validate };
         }
+
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = maxMessageBytes, MaxSendMessageSize = maxMessageBytes, HttpHandler = handler, DisposeHttpClient = true };
 
         _channel = GrpcChannel.ForAddress(address, options);
         _client = new SplitInference.SplitInferenceClient(_channel);
@@ -83,9 +88,16 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     }
 
     /// <inheritdoc />
-    public async Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken)
+    public bool ReportsAcceptance => true;
+
+    /// <inheritdoc />
+    public Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken) => InferAsync(request, static _ => { }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<EdgeAnswer> InferAsync(EdgeRequest request, Action<EdgeAcceptance> accepted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(accepted);
         var info = _info ?? await GetManifestAsync(cancellationToken).ConfigureAwait(false);
         var message = ToWire(request, info);
 
@@ -101,10 +113,12 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         {
             using var call = _client.InferAsync(message, Headers(), deadline, cancellationToken);
             var headers = await call.ResponseHeadersAsync.ConfigureAwait(false);
-            if (headers.GetValue(AffinityHeader) is { Length: > 0 } key)
+            if (headers.GetValue(ProtocolHeaders.Affinity) is { Length: > 0 } key)
             {
                 _affinity = key;
             }
+
+            accepted(new EdgeAcceptance(int.TryParse(headers.GetValue(ProtocolHeaders.EtaMs), NumberStyles.None, CultureInfo.InvariantCulture, out var eta) ? eta : null));
 
             var reply = await call.ResponseAsync.ConfigureAwait(false);
             return new EdgeAnswer(
@@ -147,12 +161,12 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
 
         if (_deviceId is not null)
         {
-            headers.Add(DeviceIdHeader, _deviceId);
+            headers.Add(ProtocolHeaders.DeviceId, _deviceId);
         }
 
         if (_affinity is { } key)
         {
-            headers.Add(AffinityHeader, key);
+            headers.Add(ProtocolHeaders.Affinity, key);
         }
 
         return headers;
@@ -196,7 +210,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     {
         ArgumentNullException.ThrowIfNull(ex);
         TimeSpan? retryAfter = null;
-        var hint = ex.Trailers.GetValue("retry-after-ms");
+        var hint = ex.Trailers.GetValue(ProtocolHeaders.RetryAfterMs);
         if (hint is not null && int.TryParse(hint, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
         {
             retryAfter = TimeSpan.FromMilliseconds(ms);

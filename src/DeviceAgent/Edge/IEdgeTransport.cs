@@ -11,4 +11,17 @@ public interface IEdgeTransport : IAsyncDisposable
 
     /// <summary>Runs stages [request.StartStage, N) on the node.</summary>
     Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <see cref="InferAsync(EdgeRequest, Action{EdgeAcceptance}, CancellationToken)"/> reports the node's
+    /// admission of a request before its answer. Without it the device holds the node to the plan's prediction
+    /// for the whole call.
+    /// </summary>
+    bool ReportsAcceptance => false;
+
+    /// <summary>
+    /// Runs stages [request.StartStage, N) on the node, calling <paramref name="accepted"/> once when the node has
+    /// admitted the request (see <see cref="ReportsAcceptance"/>).
+    /// </summary>
+    Task<EdgeAnswer> InferAsync(EdgeRequest request, Action<EdgeAcceptance> accepted, CancellationToken cancellationToken) => InferAsync(request, cancellationToken);
 }

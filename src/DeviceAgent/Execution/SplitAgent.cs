@@ -207,36 +207,83 @@ public sealed class SplitAgent : IAsyncDisposable
         var budget = _options.Resilience.LatencyBudget - _time.GetElapsedTime(started);
         var timeout = budget > _options.Resilience.MinEdgeTimeout ? budget : _options.Resilience.MinEdgeTimeout;
         var request = new EdgeRequest(id, cut, cut == 0 ? tokens : null, activation, chosen.Encoding, timeout);
-        var edgeTask = _edge!.InferAsync(request, timeout, tokens.Sequence, _deviceCost!.Predict(tokens.Sequence), cancellationToken);
-
-        var localTailMs = decision.Local.DeviceMs - chosen.DeviceMs;
-        var hedgeMs = _options.Resilience.Hedge
-            ? Math.Max(0, Math.Min(localTailMs, (chosen.RemoteMs * _options.Resilience.HedgeSlack) + _options.Resilience.HedgeMarginMs))
-            : timeout.TotalMilliseconds + 1000;
-        if (_options.Resilience.Hedge && _options.Resilience.MaxFallbackOverhead > 0 && _options.Planner.Objective == PlanObjective.Latency)
-        {
-            // Never sooner than 1 ms: a hedge started before the call has even left only races the device against itself.
-            hedgeMs = Math.Min(hedgeMs, Math.Max(1, _options.Resilience.MaxFallbackOverhead * decision.Local.DeviceMs));
-        }
+        var accepted = new TaskCompletionSource<EdgeAcceptance>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sent = _time.GetTimestamp();
-        using (var hedgeTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            var hedge = Task.Delay(TimeSpan.FromMilliseconds(hedgeMs), _time, hedgeTimer.Token);
-            if (await Task.WhenAny(edgeTask, hedge) == edgeTask)
-            {
-                await hedgeTimer.CancelAsync();
-                var outcome = await edgeTask;
-                if (outcome.Succeeded)
-                {
-                    return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None, outcome.Answer.BytesSent, outcome.Answer.Load);
-                }
+        var edgeTask = _edge!.InferAsync(request, timeout, tokens.Sequence, _deviceCost!.Predict(tokens.Sequence), a => accepted.TrySetResult(a), cancellationToken);
 
-                cancellationToken.ThrowIfCancellationRequested();
-                AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
-                return (await tail(CancellationToken.None), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes, null);
-            }
+        if (!await KeptPromiseAsync(edgeTask, accepted.Task, chosen, cancellationToken))
+        {
+            return await HedgeAsync(id, cut, chosen, edgeTask, tail, sent);
         }
 
+        var outcome = await edgeTask;
+        if (outcome.Succeeded)
+        {
+            return (outcome.Answer!.Embeddings[0], AgentRoute.Edge, false, EdgeFailureKind.None, outcome.Answer.BytesSent, outcome.Answer.Load);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        AgentLog.FellBack(_logger, id, outcome.Failure.ToString(), cut);
+        return (await tail(CancellationToken.None), AgentRoute.Fallback, false, outcome.Failure, chosen.Bytes, null);
+    }
+
+    /// <summary>
+    /// Waits for the edge call while the node keeps its promise (<see cref="EdgePromise"/>): true once the call has
+    /// ended (answer or failure), false when the promise broke first. One timer that fires late because this
+    /// process itself stalled (by more than <see cref="ResilienceOptions.StallToleranceMs"/>) is excused once: the
+    /// stall, not the node, ate the time.
+    /// </summary>
+    private async Task<bool> KeptPromiseAsync(Task<EdgeOutcome> edgeTask, Task<EdgeAcceptance> accepted, PlanCandidate chosen, CancellationToken cancellationToken)
+    {
+        var resilience = _options.Resilience;
+        if (!resilience.Hedge)
+        {
+            return true;
+        }
+
+        var promise = new EdgePromise(chosen, WireSize.Reply(_model.HiddenSize), resilience.HedgeSlack, resilience.HedgeMarginMs);
+        var dueMs = promise.UntilAcceptedMs(_edge!.ReportsAcceptance);
+        var armed = _time.GetTimestamp();
+        var excused = false;
+        while (true)
+        {
+            using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var timer = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, dueMs)), _time, stopTimer.Token);
+            var first = accepted.IsCompleted
+                ? await Task.WhenAny(edgeTask, timer)
+                : await Task.WhenAny(edgeTask, accepted, timer);
+            if (first != timer)
+            {
+                await stopTimer.CancelAsync();
+            }
+
+            if (first == edgeTask || cancellationToken.IsCancellationRequested)
+            {
+                return true;
+            }
+
+            if (first == accepted)
+            {
+                dueMs = promise.AfterAcceptedMs(accepted.Result.EtaMs);
+                armed = _time.GetTimestamp();
+                continue;
+            }
+
+            var late = _time.GetElapsedTime(armed).TotalMilliseconds - dueMs;
+            if (late > resilience.StallToleranceMs && !excused)
+            {
+                excused = true;
+                armed = _time.GetTimestamp();
+                continue;
+            }
+
+            return false;
+        }
+    }
+
+    private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure, long BytesSent, EdgeLoad? Load)> HedgeAsync(
+        string id, int cut, PlanCandidate chosen, Task<EdgeOutcome> edgeTask, Func<CancellationToken, Task<float[]>> tail, long sent)
+    {
         // Hedge: the edge is late. Run the tail locally and take whichever finishes first; the edge call keeps
         // running to its deadline so its real outcome (late answer or failure) still teaches the estimators
         // and the breaker, but its answer is then discarded: one request, one answer. When the edge wins, the

@@ -147,8 +147,14 @@ internal sealed class EdgeClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one request on the edge within <paramref name="timeout"/>. Never throws: the outcome says how it ended.</summary>
-    public async Task<EdgeOutcome> InferAsync(EdgeRequest request, TimeSpan timeout, int tokens, IReadOnlyList<double> devicePrediction, CancellationToken cancellationToken)
+    /// <summary>Whether the transport reports the node's admission of a request before its answer.</summary>
+    public bool ReportsAcceptance => _transport.ReportsAcceptance;
+
+    /// <summary>
+    /// Runs one request on the edge within <paramref name="timeout"/>; <paramref name="accepted"/> hears the node's
+    /// admission (see <see cref="ReportsAcceptance"/>). Never throws: the outcome says how it ended.
+    /// </summary>
+    public async Task<EdgeOutcome> InferAsync(EdgeRequest request, TimeSpan timeout, int tokens, IReadOnlyList<double> devicePrediction, Action<EdgeAcceptance> accepted, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _lastAttempt, Math.Max(1, _time.GetTimestamp()));
         var started = _time.GetTimestamp();
@@ -159,9 +165,9 @@ internal sealed class EdgeClient : IAsyncDisposable
             var answer = await _callPipeline.ExecuteAsync(
                 // Task.Run: a transport's synchronous prologue (encoding, the first call's JIT and connection
                 // set-up) must not delay the caller's hedge timer.
-                static async (ctx, state) => await Task.Run(() => state._transport.InferAsync(state.request, ctx.CancellationToken), ctx.CancellationToken),
+                static async (ctx, state) => await Task.Run(() => state._transport.InferAsync(state.request, state.accepted, ctx.CancellationToken), ctx.CancellationToken),
                 context,
-                (_transport, request));
+                (_transport, request, accepted));
             var elapsed = _time.GetElapsedTime(started).TotalMilliseconds;
             if (answer.Embeddings.Length != request.BatchRows() || answer.Embeddings.Any(e => e.Length != _manifest?.HiddenSize && _manifest is not null))
             {

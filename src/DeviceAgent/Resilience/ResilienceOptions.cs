@@ -54,32 +54,34 @@ public sealed class ResilienceOptions
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Hedge: start the remaining stages locally once the edge is this many times later than predicted
-    /// (plus <see cref="HedgeMarginMs"/>), and never later than the time the device needs for them. Default 1.5.
+    /// How far the edge may overrun its promise before the device starts the remaining stages itself: until the
+    /// node admits the request, the plan's predicted uplink and round trip; after, the node's own estimate of its
+    /// queue and compute (its <c>x-edgesplit-eta-ms</c> header, never less than the plan's) plus the way back; each
+    /// times this factor, plus <see cref="HedgeMarginMs"/>. Connection loss (including a silent host found by the
+    /// channel's HTTP/2 keepalive) and error statuses start the local tail at once. Default 2.
     /// </summary>
     [Range(1.0, 100.0)]
-    public double HedgeSlack { get; set; } = 1.5;
+    public double HedgeSlack { get; set; } = 2;
 
     /// <summary>
-    /// Whether a late edge is hedged with the local tail (default true). Off, the device waits for the edge
-    /// until the request's deadline and only then falls back: what a capacity test of the edges wants, and
-    /// what a device saving energy may prefer.
+    /// Whether a broken promise starts the local tail (default true); the edge's answer still wins if it comes
+    /// first, and the tail is then cancelled. Off, the device waits for the edge until the request's deadline and
+    /// only then falls back: what a capacity test of the edges wants.
     /// </summary>
     public bool Hedge { get; set; } = true;
 
     /// <summary>
-    /// Latency objective only: the hedge starts no later than this fraction of the fully-local time after the
-    /// request leaves, so an edge that dies mid-request (or goes silent: a dead host sends no reset) costs at most
-    /// about (1 + this) x the fully-local latency. Default 0.05; 0 turns the cap off (the hedge then waits for the
-    /// edge's predicted time x <see cref="HedgeSlack"/>, at most the local tail time). The price: on offloads the
-    /// edge answers later than that, the device also runs the tail until the edge's answer arrives, then cancels
-    /// it (the edge's answer still wins when it comes first) — device compute spent for a tail-latency guarantee.
-    /// The energy objective never pays it.
+    /// Fixed allowance added to every promise, for scheduling and network noise: a healthy edge that merely
+    /// jitters must not make the phone compute what it offloaded. Default 25 ms.
     /// </summary>
-    [Range(0.0, 10.0)]
-    public double MaxFallbackOverhead { get; set; } = 0.05;
-
-    /// <summary>Fixed allowance added to the hedge delay, for scheduling noise. Default 3 ms.</summary>
     [Range(0.0, 10_000.0)]
-    public double HedgeMarginMs { get; set; } = 3;
+    public double HedgeMarginMs { get; set; } = 25;
+
+    /// <summary>
+    /// A promise timer that fires this much later than it was due means the phone itself stalled (garbage
+    /// collection, a busy core); the first such firing per request re-arms the promise instead of starting the
+    /// tail. Default 20 ms.
+    /// </summary>
+    [Range(1.0, 10_000.0)]
+    public double StallToleranceMs { get; set; } = 20;
 }

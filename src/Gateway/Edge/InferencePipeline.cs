@@ -27,14 +27,18 @@ internal sealed class InferencePipeline(
     private static readonly ActivitySource Source = new(TelemetryServiceCollectionExtensions.EdgeActivitySource);
     private readonly EdgeNodeOptions _options = options.Value;
 
-    public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    /// <summary>
+    /// Runs one request. <paramref name="admitted"/>, when given, is called once the request is in the queue, with
+    /// the node's estimate of the milliseconds until its reply is ready (the unary call sends it as early headers).
+    /// </summary>
+    public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation, Func<double, Task>? admitted = null)
     {
         // On a stream many requests share one HTTP request, so the device's per-request context travels in the message.
         var parent = ActivityContext.TryParse(request.Traceparent, null, out var context) ? context : Activity.Current?.Context ?? default;
         using var activity = Source.StartActivity("edgesplit.edge.infer", ActivityKind.Server, parent);
         activity?.SetTag("edgesplit.request_id", request.RequestId);
         activity?.SetTag("edgesplit.start_stage", request.StartStage);
-        var (reply, error) = await RunCoreAsync(request, device, callDeadline, requireId, cancellation).ConfigureAwait(false);
+        var (reply, error) = await RunCoreAsync(request, device, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
         if (error is not null)
         {
             activity?.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
@@ -53,7 +57,7 @@ internal sealed class InferencePipeline(
         return (reply, error);
     }
 
-    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, Func<double, Task>? admitted, CancellationToken cancellation)
     {
         var arrival = time.GetTimestamp();
         var model = host.Model;
@@ -71,11 +75,11 @@ internal sealed class InferencePipeline(
 
         using (lease)
         {
-            return await DecodeAndRunAsync(request, model, arrival, callDeadline, requireId, cancellation).ConfigureAwait(false);
+            return await DecodeAndRunAsync(request, model, arrival, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
         }
     }
 
-    private async Task<(InferReply? Reply, EdgeError? Error)> DecodeAndRunAsync(InferRequest request, EdgeSplit.Inference.Runtime.SplitModel model, long arrival, DateTime callDeadline, bool requireId, CancellationToken cancellation)
+    private async Task<(InferReply? Reply, EdgeError? Error)> DecodeAndRunAsync(InferRequest request, EdgeSplit.Inference.Runtime.SplitModel model, long arrival, DateTime callDeadline, bool requireId, Func<double, Task>? admitted, CancellationToken cancellation)
     {
         var deadline = DeadlineTimestamp(arrival, request.DeadlineMs, callDeadline);
         var error = RequestDecoder.Decode(request, model, _options, requireId, arrival, deadline, cancellation, out var item);
@@ -89,6 +93,11 @@ internal sealed class InferencePipeline(
         if (error is not null)
         {
             return Refuse(request, error);
+        }
+
+        if (admitted is not null)
+        {
+            await admitted(batcher.EstimateMs(item!)).ConfigureAwait(false);
         }
 
         var result = await item!.Completion.Task.ConfigureAwait(false);

@@ -63,6 +63,21 @@ internal sealed class LoadTracker(double alpha)
         }
     }
 
+    /// <summary>Recent compute cost of stages [<paramref name="fromStage"/>, N) for this many tokens; 0 before any batch ran.</summary>
+    public double ComputeMs(int fromStage, int tokens)
+    {
+        lock (_gate)
+        {
+            var total = 0.0;
+            for (var stage = Math.Max(0, fromStage); stage < _stageMsPerToken.Length; stage++)
+            {
+                total += _stageMsPerToken[stage];
+            }
+
+            return total * tokens;
+        }
+    }
+
     public void RecordExpired() => Interlocked.Increment(ref _expired);
 
     public void RecordRejected() => Interlocked.Increment(ref _rejected);

@@ -92,6 +92,18 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         return (int)Math.Clamp(Math.Ceiling(drain), _options.RetryAfterMinMs, 60_000);
     }
 
+    /// <summary>
+    /// The node's promise for an admitted request, in milliseconds from now until its reply is ready: the batch
+    /// window, the work queued or computing ahead of it, and its own compute from the recent per-stage costs.
+    /// </summary>
+    public double EstimateMs(WorkItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var ahead = Math.Max(0, QueueDepth - 1) + InFlight;
+        var own = _load.ComputeMs(item.StartStage, item.Rows * item.Sequence) is var fromStages && fromStages > 0 ? fromStages : _load.RowMs * item.Rows;
+        return _options.BatchWindowMs + (ahead * _load.RowMs / _options.MaxConcurrentBatches) + own;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _workers = new Task[_options.MaxConcurrentBatches];

@@ -1,3 +1,4 @@
+using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Fairness;
 using EdgeSplit.Gateway.Security;
@@ -8,16 +9,13 @@ namespace EdgeSplit.Gateway.Edge;
 /// <summary>The <c>edgesplit.v1.SplitInference</c> gRPC service.</summary>
 internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLimiter limiter, MicroBatcher batcher) : SplitInference.SplitInferenceBase
 {
-    /// <summary>Trailer (and ErrorReply field) telling a refused client when to come back.</summary>
-    public const string RetryAfterTrailer = "retry-after-ms";
-
     public override Task<Manifest> GetManifest(ManifestRequest request, ServerCallContext context) => Task.FromResult(pipeline.Manifest());
 
     public override async Task<InferReply> Infer(InferRequest request, ServerCallContext context)
     {
         var device = DeviceIdentity.From(context.GetHttpContext());
         using var call = limiter.AcquireCall(device, stream: false, RetryAfterMs());
-        var (reply, error) = await pipeline.RunAsync(request, device, context.Deadline, requireId: false, context.CancellationToken);
+        var (reply, error) = await pipeline.RunAsync(request, device, context.Deadline, requireId: false, context.CancellationToken, eta => AcceptAsync(context, eta));
         if (error is null)
         {
             return reply!;
@@ -26,7 +24,7 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
         var trailers = new Metadata();
         if (error.RetryAfterMs > 0)
         {
-            trailers.Add(RetryAfterTrailer, error.RetryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            trailers.Add(ProtocolHeaders.RetryAfterMs, error.RetryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         throw new RpcException(new Status(error.Code, error.Message), trailers);
@@ -65,6 +63,23 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
 
         // The device closed its side: finish everything it asked for before ending the call.
         await Task.WhenAll(outstanding);
+    }
+
+    /// <summary>
+    /// Tells the device at once that the request is admitted, and when to expect the answer: the early headers carry
+    /// <see cref="ProtocolHeaders.EtaMs"/>. A device that no longer listens costs nothing here; its request still runs.
+    /// </summary>
+    private static async Task AcceptAsync(ServerCallContext context, double etaMs)
+    {
+        try
+        {
+            var eta = (int)Math.Clamp(Math.Ceiling(etaMs), 0, int.MaxValue);
+            await context.WriteResponseHeadersAsync(new Metadata { { ProtocolHeaders.EtaMs, eta.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
+        {
+            // The call ended meanwhile (device gone, deadline passed): the reply path reports that.
+        }
     }
 
     private int RetryAfterMs() => batcher.RetryAfterMs(batcher.QueueDepth);

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Gateway.Edge;
 using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Gateway.Security;
@@ -132,7 +133,7 @@ internal sealed class DeviceLimiter : IDisposable
     {
         SecurityLog.DeviceLimited(_logger, device.DeviceId, device.Tier, limit, retryAfterMs);
         _metrics.Limited(limit);
-        var trailers = new Metadata { { SplitInferenceService.RetryAfterTrailer, retryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+        var trailers = new Metadata { { ProtocolHeaders.RetryAfterMs, retryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
         return new RpcException(new Status(StatusCode.ResourceExhausted, message), trailers);
     }
 }

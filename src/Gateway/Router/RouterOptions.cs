@@ -43,7 +43,7 @@ public sealed class RouterOptions
 
     /// <summary>Header carrying the session-affinity key that keeps a device on one healthy edge. Default <c>x-edgesplit-affinity</c>.</summary>
     [Required]
-    public string AffinityHeader { get; set; } = "x-edgesplit-affinity";
+    public string AffinityHeader { get; set; } = EdgeSplit.Contracts.Transport.ProtocolHeaders.Affinity;
 
     /// <summary>Idle time after which a proxied stream is ended, seconds. Default 1800 (YARP's own default, 100 s, would cut idle device streams).</summary>
     [Range(10, 86400)]

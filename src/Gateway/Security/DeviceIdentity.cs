@@ -1,11 +1,10 @@
+using EdgeSplit.Contracts.Transport;
+
 namespace EdgeSplit.Gateway.Security;
 
 /// <summary>Who is calling: the verified token's subject and tier, or, on an open (development) node, what the device says.</summary>
 internal sealed record DeviceIdentity(string DeviceId, string Tier, bool Verified)
 {
-    /// <summary>Header a device may use to name itself on a node without authentication (never trusted when auth is on).</summary>
-    public const string DeviceIdHeader = "x-device-id";
-
     private const int MaxIdLength = 128;
 
     public static DeviceIdentity From(HttpContext context)
@@ -18,7 +17,7 @@ internal sealed record DeviceIdentity(string DeviceId, string Tier, bool Verifie
 
         // Open node: the device's own word, bounded so a hostile id cannot bloat the limiter's partitions;
         // without one, the peer address keeps devices apart.
-        var claimed = context.Request.Headers[DeviceIdHeader].ToString();
+        var claimed = context.Request.Headers[ProtocolHeaders.DeviceId].ToString();
         if (claimed.Length is > 0 and <= MaxIdLength)
         {
             return new DeviceIdentity("anon:" + claimed, Fairness.LimitsOptions.AnonymousTier, Verified: false);

@@ -40,16 +40,29 @@ public sealed class DeviceAgentOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_NegativeFallbackCapOrPrecisionFraction_NamesBoth()
+    public void Validate_ZeroStallToleranceOrNegativePrecisionFraction_NamesBoth()
     {
         var options = new DeviceAgentOptions();
-        options.Resilience.MaxFallbackOverhead = -0.1;
+        options.Resilience.StallToleranceMs = 0;
         options.Planner.PrecisionBudgetFraction = -1;
 
         var result = new DeviceAgentOptionsValidator().Validate(null, options);
 
-        Assert.Contains("DeviceAgent.Resilience.MaxFallbackOverhead", result.FailureMessage);
+        Assert.Contains("DeviceAgent.Resilience.StallToleranceMs", result.FailureMessage);
         Assert.Contains("DeviceAgent.Planner.PrecisionBudgetFraction", result.FailureMessage);
+    }
+
+    [Fact]
+    public void ResilienceOptions_HedgeDefaults_ArePinned()
+    {
+        var options = new EdgeSplit.DeviceAgent.Resilience.ResilienceOptions();
+
+        Assert.True(options.Hedge);
+        Assert.Equal(2, options.HedgeSlack);
+        Assert.Equal(25, options.HedgeMarginMs);
+        Assert.Equal(20, options.StallToleranceMs);
+        Assert.Equal(TimeSpan.FromSeconds(1), EdgeSplit.DeviceAgent.Edge.GrpcEdgeTransport.KeepAlivePingDelay);
+        Assert.Equal(TimeSpan.FromSeconds(1), EdgeSplit.DeviceAgent.Edge.GrpcEdgeTransport.KeepAlivePingTimeout);
     }
 
     [Fact]

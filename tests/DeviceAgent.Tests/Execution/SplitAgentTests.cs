@@ -12,10 +12,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
 {
     private const string Text = "the edge may fail but the answer must not";
 
-    // The fallback-overhead cap is off here: these tests script how the edge fails or answers, and on this
-    // machine (a whole local run takes ~4 ms) the default cap would start the local tail before the scripted
-    // outcome arrives. The cap has its own tests (below, and HedgeCancellationTests).
-    private static DeviceAgentOptions Options() => new() { ProfileLengths = [8, 24], ProfileRepeats = 1, Resilience = { MaxFallbackOverhead = 0 } };
+    private static DeviceAgentOptions Options() => new() { ProfileLengths = [8, 24], ProfileRepeats = 1 };
 
     private SplitAgent Agent(ScriptedEdgeTransport? edge, DeviceAgentOptions? options = null) =>
         new(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options ?? Options()));
@@ -106,39 +103,52 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task EmbedAsync_MaxFallbackOverhead_SilentEdgeCostsLessThanWaitingForTheUsualHedge()
+    public async Task EmbedAsync_EdgeAcceptsThenGoesSilent_DeviceWaitsForTheNodesOwnPromiseThenFinishes()
     {
-        // A slow phone (x10) so the device's own time dominates; the edge never answers.
-        async Task<double> SilentEdgeLatencyAsync(double maxOverhead)
+        // The node admits the request with an estimate, then never answers (a host gone silent). The device holds
+        // it to that estimate x slack + margin: not sooner (no local work on a node that keeps its word), and not
+        // much later (the request costs the broken promise plus the tail).
+        async Task<double> SilentAfterAcceptingAsync(double etaMs)
         {
             var edge = Edge();
+            edge.AcceptEtaMs = etaMs;
             edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromSeconds(30), ct);
             var options = Options();
-            options.DeviceSlowdown = 10;
-            options.Resilience.HedgeMarginMs = 5000; // without the cap the hedge waits the whole local tail
-            options.Resilience.MaxFallbackOverhead = maxOverhead;
+            options.Resilience.LatencyBudget = TimeSpan.FromSeconds(10);
             await using var agent = Agent(edge, options);
             await agent.StartAsync();
             var result = await agent.EmbedAsync(Text, cut: 2);
             Assert.Equal(AgentRoute.Fallback, result.Route);
+            Assert.True(result.Hedged, result.Explain());
             AssertClose(Reference(), result.Embedding);
             return result.ActualMs;
         }
 
-        // Medians of three alternating runs each: other test classes share these cores, and one stall in
-        // a single run says nothing about the hedge delay.
-        var usualRuns = new List<double>();
-        var cappedRuns = new List<double>();
-        for (var i = 0; i < 3; i++)
-        {
-            usualRuns.Add(await SilentEdgeLatencyAsync(0));
-            cappedRuns.Add(await SilentEdgeLatencyAsync(0.1));
-        }
+        var options = Options().Resilience;
+        var shortPromise = await SilentAfterAcceptingAsync(100);
+        var longPromise = await SilentAfterAcceptingAsync(600);
 
-        var usual = usualRuns.Order().ElementAt(1);
-        var capped = cappedRuns.Order().ElementAt(1);
+        Assert.True(shortPromise >= 100 * options.HedgeSlack, $"hedged after {shortPromise:F0} ms, before the promised {100 * options.HedgeSlack:F0} ms");
+        Assert.True(longPromise >= 600 * options.HedgeSlack, $"hedged after {longPromise:F0} ms, before the promised {600 * options.HedgeSlack:F0} ms");
+        Assert.True(shortPromise < longPromise * 0.5, $"short promise {shortPromise:F0} ms vs long promise {longPromise:F0} ms: the node's estimate did not set the wait");
+    }
 
-        Assert.True(capped < usual * 0.85, $"capped {capped:F1} ms vs usual {usual:F1} ms");
+    [Fact]
+    public async Task EmbedAsync_EdgeSlowerThanPlannedButWithinItsPromise_EdgeAnswersAndNoLocalTail()
+    {
+        // The plan expects a fast edge (scripted in-process: well under a millisecond), but the node says at
+        // admission that it needs 300 ms and answers after 200: a promise kept, so the phone computes nothing more.
+        var edge = Edge();
+        edge.AcceptEtaMs = 300;
+        edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        await using var agent = Agent(edge);
+        await agent.StartAsync();
+
+        var result = await agent.EmbedAsync(Text, cut: 3);
+
+        Assert.Equal(AgentRoute.Edge, result.Route);
+        Assert.False(result.Hedged, result.Explain());
+        AssertClose(Reference(), result.Embedding);
     }
 
     [Fact]
@@ -173,7 +183,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         // Every time the planner sees is scripted on a fake clock, so the premise "the edge is far faster than
         // the device" is the test's, not this machine's: the real model still computes every embedding. The
         // hedge waits on the same clock, so it cannot fire while the real computation is merely slow; without
-        // the fallback-overhead cap it waits the edge's predicted time x slack, which the scripted edge meets.
+        // the scripted edge meets its predicted time x slack.
         var clock = new FakeTimeProvider();
         var stages = fixture.Model.StageCount;
         // A phone: 0.5 ms + 0.25 ms per token per stage (about 3 ms a stage for this text).
@@ -184,7 +194,6 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         node.StageMsPerToken = Enumerable.Repeat(0.01, stages).ToArray();
         var edge = new ScriptedLinkTransport(node, clock, rttMs: 1, bytesPerMs: 10_000, fixture.Model.HiddenSize);
         var options = Options();
-        options.Resilience.MaxFallbackOverhead = 0;
         await using var agent = new SplitAgent(fixture.Model, edge, options, device, phone, clock);
 
         // The first request explores: throughput was never measured, and at the prior (a poor cellular link)

@@ -100,7 +100,7 @@ public sealed class EdgeClientTests
 
         for (var i = 0; i < 3; i++)
         {
-            var outcome = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, CancellationToken.None);
+            var outcome = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, static _ => { }, CancellationToken.None);
             Assert.Equal(EdgeFailureKind.Unavailable, outcome.Failure);
         }
 
@@ -109,7 +109,7 @@ public sealed class EdgeClientTests
         transport.OnInfer = null;
         await AdvanceUntilAsync(() => client.IsAvailable, TimeSpan.FromMilliseconds(500));
 
-        var after = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, CancellationToken.None);
+        var after = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, static _ => { }, CancellationToken.None);
         Assert.True(after.Succeeded);
     }
 
@@ -125,7 +125,7 @@ public sealed class EdgeClientTests
 
         for (var i = 0; i < 5; i++)
         {
-            var outcome = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, CancellationToken.None);
+            var outcome = await client.InferAsync(Request(), TimeSpan.FromSeconds(1), 4, DeviceMs, static _ => { }, CancellationToken.None);
             Assert.Equal(EdgeFailureKind.Busy, outcome.Failure);
         }
 
@@ -139,7 +139,7 @@ public sealed class EdgeClientTests
         await using var client = Client(transport);
         await client.ConnectAsync(CancellationToken.None);
 
-        var call = client.InferAsync(Request(), TimeSpan.FromMilliseconds(300), 4, DeviceMs, CancellationToken.None);
+        var call = client.InferAsync(Request(), TimeSpan.FromMilliseconds(300), 4, DeviceMs, static _ => { }, CancellationToken.None);
         await AdvanceUntilAsync(() => call.IsCompleted, TimeSpan.FromMilliseconds(50));
 
         var outcome = await call;

@@ -23,6 +23,11 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
 
     public IReadOnlyList<double> StageMsPerToken { get; set; } = [];
 
+    /// <summary>When set, the node reports admission of every request (before <see cref="OnInfer"/>) with this estimate.</summary>
+    public double? AcceptEtaMs { get; set; }
+
+    public bool ReportsAcceptance => AcceptEtaMs is not null;
+
     public int InferCalls => Volatile.Read(ref _inferCalls);
 
     public int ManifestCalls => Volatile.Read(ref _manifestCalls);
@@ -42,9 +47,16 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
             [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8], new EdgeLoad(0, 0, StageMsPerToken, 0)));
     }
 
-    public async Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken)
+    public Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken) => InferAsync(request, static _ => { }, cancellationToken);
+
+    public async Task<EdgeAnswer> InferAsync(EdgeRequest request, Action<EdgeAcceptance> accepted, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _inferCalls);
+        if (AcceptEtaMs is { } eta)
+        {
+            accepted(new EdgeAcceptance(eta));
+        }
+
         if (OnInfer is { } script)
         {
             await script(request, cancellationToken);
