@@ -43,6 +43,25 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     }
 
     [Fact]
+    public async Task Embed_ForcedSplitToHealthyEdge_EveryRequestAnsweredByTheEdge()
+    {
+        // A forced cut to a healthy edge is the edge's work: the phone runs the head, waits on the node's promise,
+        // and never computes the tail it offloaded.
+        await using var edge = await EdgeSplit.DeviceAgent.Bench.GatewayProcess.StartAsync(RepoPaths.GatewayDll, ["--EdgeSplit:Edge:IntraOpThreads=1"], TimeSpan.FromSeconds(60));
+        string[] texts = [.. Enumerable.Range(0, 8).Select(i => $"request {i}: phones run the first layers and the edge runs the rest.")];
+
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, ["embed", "--json", "--edge", edge.Address.ToString(), "--split", "3", .. texts]);
+
+        Assert.True(code == 0, stderr);
+        var routes = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(json => (Route: json.GetProperty("route").GetString(), Split: json.GetProperty("split").GetInt32()))
+            .ToList();
+        Assert.Equal(8, routes.Count);
+        Assert.All(routes, r => Assert.Equal(("edge", 3), r));
+    }
+
+    [Fact]
     public async Task Embed_ArcticUserModel_WorksThroughModelAndVocabOptions()
     {
         var source = ModelSource.FromAssembly(
