@@ -18,7 +18,7 @@ internal static class EmbedCommand
         var modelOptions = new ModelOptions();
         var split = new Option<string>("--split") { Description = "local | auto | K (stages [0,K) on the device)", DefaultValueFactory = _ => "local" };
         var edge = new Option<string?>("--edge") { Description = "Edge node URL, e.g. http://127.0.0.1:5000" };
-        var encoding = new Option<string>("--encoding") { Description = "Activation encoding on the wire: auto | f32 | f16 | i8 (auto: chosen with the cut from the link speed)", DefaultValueFactory = _ => "auto" };
+        var encoding = new Option<string>("--encoding") { Description = "Activation encoding on the wire: auto | f32 | f16 | i8 | i4 (auto: chosen with the cut from the link speed)", DefaultValueFactory = _ => "auto" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per text" };
         var explain = new Option<bool>("--explain") { Description = "Print the predicted cost of every cut, the choice and the actual latency (to stderr with --json)" };
         var objective = new Option<string>("--objective") { Description = "What --split auto minimises: latency | energy", DefaultValueFactory = _ => "latency" };
@@ -152,7 +152,8 @@ internal static class EmbedCommand
         "f32" => EncodingPolicy.F32,
         "f16" => EncodingPolicy.F16,
         "i8" => EncodingPolicy.I8,
-        _ => throw new CliException($"--encoding must be auto, f32, f16 or i8, not '{value}'."),
+        "i4" => EncodingPolicy.I4,
+        _ => throw new CliException($"--encoding must be auto, f32, f16, i8 or i4, not '{value}'."),
     };
 
     internal static void ValidateTexts(IReadOnlyList<string> texts)

@@ -225,6 +225,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         WireEncoding.F32 => Encoding.F32,
         WireEncoding.F16 => Encoding.F16,
         WireEncoding.I8 => Encoding.I8,
+        WireEncoding.I4 => Encoding.I4,
         _ => throw new UnreachableException($"unknown wire encoding {encoding}"),
     };
 
@@ -232,6 +233,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     {
         Encoding.F16 => WireEncoding.F16,
         Encoding.I8 => WireEncoding.I8,
+        Encoding.I4 => WireEncoding.I4,
         _ => WireEncoding.F32,
     };
 

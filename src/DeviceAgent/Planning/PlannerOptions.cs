@@ -22,15 +22,16 @@ public sealed class PlannerOptions
     public EncodingPolicy Encoding { get; set; } = EncodingPolicy.Auto;
 
     /// <summary>
-    /// Auto encoding: extra milliseconds (encoding + transfer) the planner accepts to send f16 or f32 instead of
-    /// int8. Default 2 ms: on a fast link full precision is nearly free; on a slow one int8 wins.
+    /// Auto encoding: extra milliseconds (encoding + transfer) the planner accepts to send a more precise encoding
+    /// instead of the smallest one the edge accepts (int4; int8 on edges without it). Default 2 ms: on a fast link
+    /// full precision is nearly free; on a slow one int4 wins.
     /// </summary>
     [Range(0.0, 10_000.0)]
     public double PrecisionBudgetMs { get; set; } = 2.0;
 
     /// <summary>
     /// Auto encoding: the precision budget is also at most this fraction of the request's predicted latency with
-    /// int8 (but precision costing under 0.5 ms is always taken). Default 0.05: precision never costs a 15 ms
+    /// the smallest encoding (but precision costing under 0.5 ms is always taken). Default 0.05: precision never costs a 15 ms
     /// request 2 ms (13%), only 0.75 ms.
     /// </summary>
     [Range(0.0, 10.0)]

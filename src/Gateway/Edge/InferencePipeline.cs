@@ -150,7 +150,7 @@ internal sealed class InferencePipeline(
             ModelHash = source.ModelHash,
             Scheme = source.Scheme,
             HiddenSize = source.HiddenSize,
-            Encodings = { Encoding.F32, Encoding.F16, Encoding.I8 },
+            Encodings = { Encoding.F32, Encoding.F16, Encoding.I8, Encoding.I4 },
             AcceptsTokenIds = _options.AllowTokenIds,
             Limits = new Limits
             {
@@ -212,6 +212,7 @@ internal sealed class InferencePipeline(
             Encoding.F32 => "f32",
             Encoding.F16 => "f16",
             Encoding.I8 => "i8",
+            Encoding.I4 => "i4",
             _ => "unknown",
         };
 

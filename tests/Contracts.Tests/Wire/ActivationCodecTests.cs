@@ -9,18 +9,19 @@ public sealed class ActivationCodecTests
     private const int Hidden = 384;
 
     [Theory]
-    [InlineData(Encoding.F32, 4)]
-    [InlineData(Encoding.F16, 2)]
-    [InlineData(Encoding.I8, 1)]
-    public void Encode_AnyEncoding_ByteLengthIsElementsTimesWidth(Encoding encoding, int width)
+    [InlineData(Encoding.F32, 8)]
+    [InlineData(Encoding.F16, 4)]
+    [InlineData(Encoding.I8, 2)]
+    [InlineData(Encoding.I4, 1)]
+    public void Encode_AnyEncoding_ByteLengthIsElementsTimesWidth(Encoding encoding, int halfBytes)
     {
         var values = RandomValues(2 * 5 * Hidden, seed: 1);
 
         var tensor = ActivationCodec.Encode(values, 2, 5, Hidden, encoding);
 
-        Assert.Equal(2 * 5 * Hidden * width, tensor.Data.Length);
+        Assert.Equal(2 * 5 * Hidden * halfBytes / 2, tensor.Data.Length);
         Assert.Equal([2L, 5L, Hidden], tensor.Shape);
-        Assert.Equal(encoding == Encoding.I8 ? 10 : 0, tensor.Scales.Count);
+        Assert.Equal(encoding is Encoding.I8 or Encoding.I4 ? 10 : 0, tensor.Scales.Count);
     }
 
     [Fact]
@@ -89,6 +90,140 @@ public sealed class ActivationCodecTests
     }
 
     [Fact]
+    public void Decode_I4_ErrorWithinHalfAStepOrClippedToTheEdgeLevel()
+    {
+        var values = RandomValues(2 * 6 * Hidden, seed: 4);
+
+        var tensor = ActivationCodec.Encode(values, 2, 6, Hidden, Encoding.I4);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 8, 64);
+
+        Assert.Empty(tensor.OutlierIndex); // uniform values have no outliers
+        for (var t = 0; t < 12; t++)
+        {
+            var scale = tensor.Scales[t];
+            var max = values.AsSpan(t * Hidden, Hidden).ToArray().Max(MathF.Abs);
+            Assert.InRange(scale, (max * 0.5f / 8f) - 1e-6f, (max / 8f) + 1e-6f);
+            for (var i = t * Hidden; i < (t + 1) * Hidden; i++)
+            {
+                var edge = 7.5f * scale;
+                var expected = Math.Clamp(values[i], -edge, edge); // beyond the range the edge level is the answer
+                Assert.True(MathF.Abs(expected - decoded[i]) <= (scale / 2) + 1e-5f, $"element {i}: {values[i]} vs {decoded[i]} (scale {scale})");
+            }
+        }
+    }
+
+    [Fact]
+    public void Decode_I4HandBuilt_LowNibbleIsTheFirstElementAndCodesAreSigned()
+    {
+        // 0x8F: low nibble 0xF = -1 (element 0), high nibble 0x8 = -8 (element 1); 0x07: 7 then 0.
+        var tensor = new Tensor { Encoding = Encoding.I4, Shape = { 1, 1, 4 }, Data = ByteString.CopyFrom(0x8F, 0x07), Scales = { 2f } };
+
+        var decoded = ActivationCodec.Decode(tensor, 4, 1, 1);
+
+        Assert.Equal([-1f, -15f, 15f, 1f], decoded);
+    }
+
+    [Fact]
+    public void Encode_I4OddElementCount_PadsTheLastHighNibble()
+    {
+        float[] values = [1f, -2f, 3f, -4f, 5f];
+
+        var tensor = ActivationCodec.Encode(values, 1, 1, 5, Encoding.I4);
+        var decoded = ActivationCodec.Decode(tensor, 5, 1, 1);
+
+        Assert.Equal(3, tensor.Data.Length);
+        Assert.Equal(0, tensor.Data[2] >> 4);
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.True(MathF.Abs(values[i] - decoded[i]) <= tensor.Scales[0] / 2, $"element {i}: {values[i]} vs {decoded[i]}");
+        }
+    }
+
+    [Fact]
+    public void Encode_I4WithOutlierChannel_OutlierExactAndScaleFromTheRest()
+    {
+        var values = RandomValues(2 * Hidden, seed: 7);
+        values[5] = 90f;
+        values[Hidden + 17] = -75f;
+
+        var tensor = ActivationCodec.Encode(values, 1, 2, Hidden, Encoding.I4);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 1, 2);
+
+        Assert.Equal([5, Hidden + 17], tensor.OutlierIndex);
+        Assert.Equal(90f, decoded[5]);
+        Assert.Equal(-75f, decoded[Hidden + 17]);
+        Assert.True(tensor.Scales[0] <= 4.01f / 8f, $"scale {tensor.Scales[0]} must ignore the outlier");
+    }
+
+    [Fact]
+    public void Decode_I4AllZeroToken_DecodesZeros()
+    {
+        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(new float[Hidden], 1, 1, Hidden, Encoding.I4), Hidden, 1, 1);
+
+        Assert.All(decoded, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void ValidateShape_I4WrongByteLength_NamesHalfABytePerElement()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(3 * Hidden, 10), 1, 3, Hidden, Encoding.I4);
+        tensor.Data = ByteString.CopyFrom(new byte[3 * Hidden]);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains($"{3 * Hidden} bytes", ex.Message);
+        Assert.Contains($"ENCODING_I4 needs {3 * Hidden / 2}", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateShape_I4MissingScales_NamesOnePerToken()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 11), 1, 2, Hidden, Encoding.I4);
+        tensor.Scales.RemoveAt(1);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+
+        Assert.Contains("ENCODING_I4 activation has 1 scales", ex.Message);
+        Assert.Contains("one per token (2)", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateShape_I4OutliersNotIncreasing_Throws()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 12), 1, 1, Hidden, Encoding.I4);
+        tensor.OutlierIndex.Add(9);
+        tensor.OutlierValue.Add(1f);
+        tensor.OutlierIndex.Add(9);
+        tensor.OutlierValue.Add(2f);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+
+        Assert.Contains("outlier_index[1] is 9", ex.Message);
+    }
+
+    [Fact]
+    public void Decode_I4NegativeScale_NamesToken()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 13), 1, 2, Hidden, Encoding.I4);
+        tensor.Scales[1] = -1f;
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 2));
+
+        Assert.Contains("int4 scale of token 1 is -1", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateShape_F16WithScales_SaysOnlyQuantisedEncodingsUseThem()
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 14), 1, 1, Hidden, Encoding.F16);
+        tensor.Scales.Add(1f);
+
+        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+
+        Assert.Contains("only ENCODING_I8 and ENCODING_I4 use scales", ex.Message);
+    }
+
+    [Fact]
     public void ValidateShape_OutlierIndexOutOfRange_Throws()
     {
         var tensor = ActivationCodec.Encode(RandomValues(Hidden, 8), 1, 1, Hidden, Encoding.I8);
@@ -131,7 +266,7 @@ public sealed class ActivationCodecTests
     {
         var tensor = ActivationCodec.Encode(new float[2 * Hidden], 1, 2, Hidden, encoding);
         var bytes = tensor.Data.ToByteArray();
-        var offset = (Hidden + 3) * ActivationCodec.BytesPerElement(encoding);
+        var offset = (int)ActivationCodec.DataBytes(encoding, Hidden + 3);
         if (encoding == Encoding.F32)
         {
             BitConverter.GetBytes(bad).CopyTo(bytes, offset);

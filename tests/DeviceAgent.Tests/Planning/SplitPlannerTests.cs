@@ -32,13 +32,14 @@ public sealed class SplitPlannerTests
     }
 
     [Fact]
-    public void Plan_SlowLinkSlowDevice_OffloadsWithInt8()
+    public void Plan_SlowLinkSlowDevice_OffloadsWithInt4()
     {
-        // 1 MB/s: an f32 activation of 16 tokens costs ~25 ms on the air, int8 ~6 ms; device layers cost 10 ms each.
+        // 1 MB/s: an f32 activation of 16 tokens costs ~25 ms on the air, int8 ~6 ms, int4 ~3.5 ms; device layers
+        // cost 10 ms each.
         var decision = Planner().Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 2, rttMs: 5, bytesPerMs: 1000));
 
         Assert.False(decision.Chosen.IsLocal);
-        Assert.Equal(WireEncoding.I8, decision.Chosen.Encoding);
+        Assert.Equal(WireEncoding.I4, decision.Chosen.Encoding);
     }
 
     [Fact]
@@ -49,11 +50,13 @@ public sealed class SplitPlannerTests
         var fast = planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen;
         var medium = planner.Plan(Scenario.Context(bytesPerMs: 20_000), forcedCut: 3).Chosen;
         var slow = planner.Plan(Scenario.Context(bytesPerMs: 1_000), forcedCut: 3).Chosen;
+        var slowWithoutInt4 = planner.Plan(Scenario.Context(bytesPerMs: 1_000, encodings: [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8]), forcedCut: 3).Chosen;
 
         Assert.Equal(WireEncoding.F32, fast.Encoding);
         Assert.Equal(WireEncoding.F16, medium.Encoding);
-        Assert.Equal(WireEncoding.I8, slow.Encoding);
-        Assert.True(slow.Bytes < medium.Bytes && medium.Bytes < fast.Bytes);
+        Assert.Equal(WireEncoding.I4, slow.Encoding);
+        Assert.Equal(WireEncoding.I8, slowWithoutInt4.Encoding);
+        Assert.True(slow.Bytes < slowWithoutInt4.Bytes && slowWithoutInt4.Bytes < medium.Bytes && medium.Bytes < fast.Bytes);
     }
 
     [Fact]
@@ -77,6 +80,47 @@ public sealed class SplitPlannerTests
 
         Assert.Equal(WireEncoding.F32, planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen.Encoding);
         Assert.Equal(WireEncoding.I8, planner.Plan(Scenario.Context(deviceLayerMs: 10, bytesPerMs: 8_000), forcedCut: 3).Chosen.Encoding);
+    }
+
+    [Theory]
+    [InlineData(100_000)]
+    [InlineData(20_000)]
+    public void Plan_FastLinkLongText_AutoDoesNotPickInt4(double bytesPerMs)
+    {
+        var planner = Planner();
+
+        var chosen = planner.Plan(Scenario.Context(deviceLayerMs: 10, bytesPerMs: bytesPerMs, tokens: 128), forcedCut: 3).Chosen;
+
+        Assert.NotEqual(WireEncoding.I4, chosen.Encoding);
+    }
+
+    [Fact]
+    public void Plan_OneMegabitLinkLongText_AutoPicksInt4()
+    {
+        // 1 Mbit/s = 125 bytes/ms: 128 tokens in int8 are ~50 KB, ~400 ms on the air; int4 saves ~190 ms.
+        var planner = Planner();
+
+        var weak = planner.Plan(Scenario.Context(deviceLayerMs: 10, rttMs: 60, bytesPerMs: 125, tokens: 128), forcedCut: 3).Chosen;
+        var oldEdge = planner.Plan(
+            Scenario.Context(deviceLayerMs: 10, rttMs: 60, bytesPerMs: 125, tokens: 128, encodings: [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8]),
+            forcedCut: 3).Chosen;
+
+        Assert.Equal(WireEncoding.I4, weak.Encoding);
+        Assert.Equal(WireEncoding.I8, oldEdge.Encoding);
+        Assert.True(weak.Bytes < 0.6 * oldEdge.Bytes, $"int4 {weak.Bytes} bytes vs int8 {oldEdge.Bytes}");
+        Assert.True(weak.TransferMs < oldEdge.TransferMs);
+    }
+
+    [Fact]
+    public void Plan_ForcedInt4_UsedWhenTheEdgeAcceptsIt()
+    {
+        var planner = Planner(o => o.Encoding = EncodingPolicy.I4);
+
+        var accepted = planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen;
+        var refused = planner.Plan(Scenario.Context(bytesPerMs: 100_000, encodings: [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8]), forcedCut: 3).Chosen;
+
+        Assert.Equal(WireEncoding.I4, accepted.Encoding);
+        Assert.Equal(WireEncoding.F32, refused.Encoding); // auto among what the edge accepts
     }
 
     [Fact]

@@ -26,6 +26,11 @@ public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<De
         { "token-id", "token ids must be in" },
         { "no-id", "request_id is required" },
         { "scales", "scales" },
+        { "i4-bytes", "ENCODING_I4 needs" },
+        { "i4-scales", "needs one per token" },
+        { "i4-scale-nan", "int4 scale of token 0 is NaN" },
+        { "i4-outliers", "outlier_index[0]" },
+        { "i4-outlier-values", "outlier values" },
     };
 
     [Theory]
@@ -96,7 +101,7 @@ public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<De
 
     private static InferRequest Mutate(string mutation)
     {
-        var request = Requests.For(["a bad request"], 2, Encoding.F32, "bad");
+        var request = Requests.For(["a bad request"], 2, mutation.StartsWith("i4-", StringComparison.Ordinal) ? Encoding.I4 : Encoding.F32, "bad");
         var tensor = request.Activation;
         var bytes = tensor.Data.ToByteArray();
         switch (mutation)
@@ -158,6 +163,26 @@ public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<De
                 break;
             case "scales":
                 tensor.Scales.Add(1f);
+                break;
+            case "i4-bytes":
+                tensor.Data = ByteString.CopyFrom(bytes, 0, bytes.Length - 1);
+                break;
+            case "i4-scales":
+                tensor.Scales.RemoveAt(0);
+                break;
+            case "i4-scale-nan":
+                tensor.Scales[0] = float.NaN;
+                break;
+            case "i4-outliers":
+                tensor.OutlierIndex.Clear();
+                tensor.OutlierValue.Clear();
+                tensor.OutlierIndex.Add(int.MaxValue);
+                tensor.OutlierValue.Add(1f);
+                break;
+            case "i4-outlier-values":
+                tensor.OutlierIndex.Clear();
+                tensor.OutlierValue.Clear();
+                tensor.OutlierIndex.Add(3);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(mutation), mutation, null);

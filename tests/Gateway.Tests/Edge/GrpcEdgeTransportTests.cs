@@ -9,6 +9,7 @@ public sealed class GrpcEdgeTransportTests(DefaultNodeFixture fixture) : IClassF
     [InlineData(0, WireEncoding.F32)]
     [InlineData(3, WireEncoding.F16)]
     [InlineData(5, WireEncoding.I8)]
+    [InlineData(4, WireEncoding.I4)]
     public async Task InferAsync_FixedCut_MatchesLocalEmbedding(int cut, WireEncoding encoding)
     {
         await using var transport = new GrpcEdgeTransport(fixture.Node.Address);
@@ -23,11 +24,13 @@ public sealed class GrpcEdgeTransportTests(DefaultNodeFixture fixture) : IClassF
 
         Assert.Equal(model.ModelHash, info.ModelHash);
         Assert.Equal(8, info.StageCount);
+        Assert.Contains(WireEncoding.I4, info.Encodings);
         Assert.Equal(model.ModelHash, answer.ModelHash);
         var expected = Requests.Local(Requests.Texts);
         for (var i = 0; i < expected.Length; i++)
         {
-            Assert.True(Requests.Cosine(expected[i], answer.Embeddings[i]) >= 0.999);
+            // int4's floor is EncodingAccuracyTests' measured one; the others keep 0.999.
+            Assert.True(Requests.Cosine(expected[i], answer.Embeddings[i]) >= (encoding == WireEncoding.I4 ? 0.98 : 0.999));
         }
     }
 

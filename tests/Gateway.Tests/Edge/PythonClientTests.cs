@@ -26,6 +26,7 @@ public sealed class PythonClientTests(DefaultNodeFixture fixture) : IClassFixtur
             Assert.Equal(Requests.Model.ModelHash, root.GetProperty("model_hash").GetString());
             Assert.Equal(384, root.GetProperty("hidden_size").GetInt32());
             Assert.Equal(8, root.GetProperty("stages").GetInt32());
+            Assert.Equal(["ENCODING_F32", "ENCODING_F16", "ENCODING_I8", "ENCODING_I4"], root.GetProperty("encodings").EnumerateArray().Select(e => e.GetString()));
             Assert.Equal("INVALID_ARGUMENT", root.GetProperty("bad_code").GetString());
             Assert.Contains("hidden size is 7", root.GetProperty("bad_details").GetString());
         }

@@ -29,6 +29,7 @@ with grpc.insecure_channel(address) as channel:
         "model_hash": manifest.model_hash,
         "hidden_size": manifest.hidden_size,
         "stages": len(manifest.stages),
+        "encodings": [edgesplit_pb2.Encoding.Name(e) for e in manifest.encodings],
         "bad_code": result["code"],
         "bad_details": result["details"],
     }))
