@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Resilience;
 
@@ -80,5 +82,41 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
         Assert.Equal(0, spend.BytesDown);
         Assert.Equal(2.5 * spend.ComputeMs, spend.ComputeMillijoules, 9);
         Assert.True(spend.SavedMillijoules < 0, "a failed offload costs more than running locally");
+    }
+
+    [Fact]
+    public async Task EmbedAsync_WithTelemetry_CountsComputeEnergyAndCounterfactualByRoute()
+    {
+        using var telemetry = new DeviceTelemetry();
+        var seen = new List<(string Instrument, double Value, string? Route)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == DeviceTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            lock (seen)
+            {
+                seen.Add((instrument.Name, value, tags.ToArray().FirstOrDefault(t => t.Key == "route").Value as string));
+            }
+        });
+        listener.Start();
+        await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
+
+        var result = await agent.EmbedAsync(Text);
+
+        // Other tests may publish on the same meter name: look for this request's own figures.
+        lock (seen)
+        {
+            Assert.Contains(("edgesplit.device.energy", result.Spend.Millijoules, "local"), seen);
+            Assert.Contains(("edgesplit.device.energy.local", result.Spend.LocalMillijoules, "local"), seen);
+            Assert.Contains(("edgesplit.device.compute.time", result.Spend.ComputeMs / 1000, "local"), seen);
+        }
     }
 }
