@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
@@ -22,6 +23,7 @@ internal static class EmbedCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per text" };
         var explain = new Option<bool>("--explain") { Description = "Print the predicted cost of every cut, the choice and the actual latency (to stderr with --json)" };
         var objective = new Option<string>("--objective") { Description = "What --split auto minimises: latency | energy", DefaultValueFactory = _ => "latency" };
+        var radio = new Option<string>("--radio") { Description = "The phone's radio, for the energy model and objective: wifi | 5g | lte | 3g | none", DefaultValueFactory = _ => "wifi" };
         var budget = new Option<int>("--budget-ms") { Description = "Latency budget per request; the edge call's deadline", DefaultValueFactory = _ => 2000 };
         var file = new Option<FileInfo?>("--file") { Description = "Embed the non-empty lines of this file, one request each" };
         var interval = new Option<int>("--interval-ms") { Description = "Pause between requests with --file", DefaultValueFactory = _ => 0 };
@@ -30,7 +32,7 @@ internal static class EmbedCommand
         var texts = new Argument<string[]>("text") { Description = "Texts to embed", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("embed", "Embed texts with the split model.")
         {
-            split, edge, encoding, json, explain, objective, budget, file, interval, slowdown, verbose, texts,
+            split, edge, encoding, json, explain, objective, radio, budget, file, interval, slowdown, verbose, texts,
         };
         modelOptions.AddTo(command);
         command.SetAction(async (result, cancellation) =>
@@ -41,6 +43,7 @@ internal static class EmbedCommand
             var inputs = await ReadInputsAsync(result.GetValue(texts) ?? [], result.GetValue(file), cancellation);
             var asJson = result.GetValue(json);
             var intervalMs = result.GetValue(interval);
+            var power = new PowerModel { Radio = ParseRadio(result.GetValue(radio)!) };
             if (intervalMs < 0)
             {
                 throw new CliException("--interval-ms must be 0 or more.");
@@ -55,11 +58,12 @@ internal static class EmbedCommand
 
             if (edgeUrl is null && choice.Mode != SplitMode.Auto && !result.GetValue(explain))
             {
-                await RunLocalAsync(output, model, cut, inputs, asJson, intervalMs, cancellation);
+                await RunLocalAsync(output, result.InvocationConfiguration.Error, model, cut, inputs, asJson, intervalMs, power, cancellation);
                 return 0;
             }
 
             var options = AgentOptions(choice, policy, result.GetValue(objective)!, result.GetValue(budget), result.GetValue(slowdown));
+            options.Planner.Power = power;
             await using var transport = edgeUrl is null ? null : EdgeTransportFactory.Create(edgeUrl);
             var loggers = result.GetValue(verbose) ? new StderrLogger(result.InvocationConfiguration.Error, "agent", Microsoft.Extensions.Logging.LogLevel.Debug) : null;
             using var telemetry = new DeviceTelemetry();
@@ -67,6 +71,7 @@ internal static class EmbedCommand
             await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers, telemetry: telemetry);
             await agent.StartAsync(cancellation);
             var counts = new Dictionary<AgentRoute, int>();
+            var spends = new List<DeviceSpend>(inputs.Count);
             var explainTo = asJson ? result.InvocationConfiguration.Error : output;
             for (var i = 0; i < inputs.Count; i++)
             {
@@ -77,6 +82,7 @@ internal static class EmbedCommand
 
                 var answer = await agent.EmbedAsync(inputs[i], choice.Mode == SplitMode.Auto ? null : cut, cancellation);
                 counts[answer.Route] = counts.GetValueOrDefault(answer.Route) + 1;
+                spends.Add(answer.Spend);
                 if (result.GetValue(explain))
                 {
                     await explainTo.WriteAsync(answer.Explain());
@@ -89,6 +95,7 @@ internal static class EmbedCommand
                     Hedged = answer.Hedged ? true : null,
                     Failure = answer.Failure == EdgeFailureKind.None ? null : answer.Failure.ToString(),
                     Reason = answer.Decision.Reason,
+                    Spend = EmbedSpend.From(answer.Spend),
                 });
             }
 
@@ -96,6 +103,11 @@ internal static class EmbedCommand
             {
                 await result.InvocationConfiguration.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{inputs.Count} requests: edge {counts.GetValueOrDefault(AgentRoute.Edge)}, local {counts.GetValueOrDefault(AgentRoute.Local)}, fallback {counts.GetValueOrDefault(AgentRoute.Fallback)}, errors 0"));
+            }
+
+            if (inputs.Count > 1)
+            {
+                await WriteTotalAsync(result.InvocationConfiguration.Error, asJson, counts, EmbedSpend.Total(spends));
             }
 
             return 0;
@@ -146,6 +158,18 @@ internal static class EmbedCommand
             : throw new CliException($"--edge must be an http:// or https:// URL, not '{value}'.");
     }
 
+    internal static RadioPower ParseRadio(string value)
+    {
+        try
+        {
+            return RadioPower.Named(value);
+        }
+        catch (ArgumentException)
+        {
+            throw new CliException($"--radio must be {string.Join(", ", RadioPower.Presets.Select(p => p.Name))}, not '{value}'.");
+        }
+    }
+
     internal static EncodingPolicy ParseEncoding(string value) => value.ToLowerInvariant() switch
     {
         "auto" => EncodingPolicy.Auto,
@@ -181,6 +205,25 @@ internal static class EmbedCommand
             $"[{result.Route} split={result.Split} {result.LatencyMs:F1} ms] {result.Text} -> [{head}, ...] ({result.Embedding.Length} dims)"));
     }
 
+    /// <summary>The run's spend: a JSON line with <c>--json</c> (stderr keeps stdout one object per text), else a sentence.</summary>
+    private static async Task WriteTotalAsync(TextWriter error, bool json, Dictionary<AgentRoute, int> counts, EmbedSpend total)
+    {
+        if (json)
+        {
+            var routes = new Dictionary<string, int>
+            {
+                ["edge"] = counts.GetValueOrDefault(AgentRoute.Edge),
+                ["local"] = counts.GetValueOrDefault(AgentRoute.Local),
+                ["fallback"] = counts.GetValueOrDefault(AgentRoute.Fallback),
+            };
+            await error.WriteLineAsync(JsonSerializer.Serialize(new EmbedTotal(counts.Values.Sum(), routes, total), EmbedResult.JsonOptions));
+            return;
+        }
+
+        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"device spend: compute {total.HeadMs + total.TailMs:F1} ms, {total.BytesUp} B up, {total.BytesDown} B down, energy {total.EnergyMj:F1} mJ (all-local {total.LocalMj:F1} mJ, saved {total.SavedMj:F1} mJ)"));
+    }
+
     private static async Task<IReadOnlyList<string>> ReadInputsAsync(string[] texts, FileInfo? file, CancellationToken cancellation)
     {
         if (file is null)
@@ -209,8 +252,10 @@ internal static class EmbedCommand
     }
 
     /// <summary>No edge and a fixed cut: run both halves here (the split is still exercised, route local).</summary>
-    private static async Task RunLocalAsync(TextWriter output, SplitModel model, int cut, IReadOnlyList<string> inputs, bool json, int intervalMs, CancellationToken cancellation)
+    private static async Task RunLocalAsync(TextWriter output, TextWriter error, SplitModel model, int cut, IReadOnlyList<string> inputs, bool json, int intervalMs, PowerModel power, CancellationToken cancellation)
     {
+        var meter = new EnergyMeter(power, TimeProvider.System);
+        var spends = new List<DeviceSpend>(inputs.Count);
         for (var i = 0; i < inputs.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -221,11 +266,31 @@ internal static class EmbedCommand
 
             var clock = Stopwatch.StartNew();
             var tokens = model.Tokenize([inputs[i]]);
-            var embedding = cut is 0 || cut == model.StageCount
-                ? model.Embed(tokens)[0]
-                : model.Finish(model.RunHead(tokens, cut))[0];
+            float[] embedding;
+            double headMs, tailMs = 0;
+            if (cut is 0 || cut == model.StageCount)
+            {
+                embedding = model.Embed(tokens)[0];
+                headMs = clock.Elapsed.TotalMilliseconds;
+            }
+            else
+            {
+                var activation = model.RunHead(tokens, cut);
+                headMs = clock.Elapsed.TotalMilliseconds;
+                embedding = model.Finish(activation)[0];
+                tailMs = clock.Elapsed.TotalMilliseconds - headMs;
+            }
+
             var latency = clock.Elapsed.TotalMilliseconds;
-            await WriteResultAsync(output, json, new EmbedResult(inputs[i], embedding, cut, "local", latency));
+            // Both halves ran here: the request cost what it would have cost all-local.
+            var spend = meter.Charge(new RequestUsage(headMs, tailMs, 0, 0, 1, 0, 0, 0, headMs + tailMs));
+            spends.Add(spend);
+            await WriteResultAsync(output, json, new EmbedResult(inputs[i], embedding, cut, "local", latency) { Spend = EmbedSpend.From(spend) });
+        }
+
+        if (inputs.Count > 1)
+        {
+            await WriteTotalAsync(error, json, new Dictionary<AgentRoute, int> { [AgentRoute.Local] = inputs.Count }, EmbedSpend.Total(spends));
         }
     }
 }

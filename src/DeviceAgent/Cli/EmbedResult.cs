@@ -32,4 +32,8 @@ internal sealed record EmbedResult(
     /// <summary>Why this cut: the planner's reason.</summary>
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
+
+    /// <summary>What the request cost the phone: compute, bytes, modelled energy, the all-local counterfactual and the saving.</summary>
+    [JsonPropertyName("spend")]
+    public EmbedSpend? Spend { get; init; }
 }

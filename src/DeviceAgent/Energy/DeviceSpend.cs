@@ -19,11 +19,20 @@ public sealed record DeviceSpend(
     /// <summary>Nothing spent (a request that never ran).</summary>
     public static DeviceSpend None { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
 
+    /// <summary>
+    /// Time the device waited for the edge with its cores idle and no bytes moving (round trip, edge queue and
+    /// compute), in milliseconds; 0 for a request that never left the device.
+    /// </summary>
+    public double WaitMs { get; init; }
+
+    /// <summary>Energy of the rest of the device (radio excluded) during <see cref="WaitMs"/>, in millijoules.</summary>
+    public double WaitMillijoules { get; init; }
+
     /// <summary>Device compute in milliseconds: head plus tail.</summary>
     public double ComputeMs => HeadMs + TailMs;
 
-    /// <summary>Modelled device energy of the request in millijoules: compute plus radio.</summary>
-    public double Millijoules => ComputeMillijoules + RadioMillijoules;
+    /// <summary>Modelled device energy of the request in millijoules: compute, radio and the idle wait for the edge.</summary>
+    public double Millijoules => ComputeMillijoules + RadioMillijoules + WaitMillijoules;
 
     /// <summary>Energy saved against running the request all-local, in millijoules (negative: offloading cost more).</summary>
     public double SavedMillijoules => LocalMillijoules - Millijoules;

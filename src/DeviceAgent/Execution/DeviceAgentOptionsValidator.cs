@@ -12,6 +12,11 @@ internal sealed class DeviceAgentOptionsValidator : IValidateOptions<DeviceAgent
         Check(options, "DeviceAgent", errors);
         Check(options.Planner, "DeviceAgent.Planner", errors);
         Check(options.Planner?.Power, "DeviceAgent.Planner.Power", errors);
+        if (options.Planner?.Power is { } power)
+        {
+            Check(power.Radio, "DeviceAgent.Planner.Power.Radio", errors);
+        }
+
         Check(options.Estimators, "DeviceAgent.Estimators", errors);
         Check(options.Resilience, "DeviceAgent.Resilience", errors);
         if (options.ProfileLengths is { } lengths && lengths.Any(l => l < 3))

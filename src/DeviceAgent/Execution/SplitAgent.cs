@@ -1,4 +1,5 @@
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
@@ -28,6 +29,7 @@ public sealed class SplitAgent : IAsyncDisposable
     private readonly SplitPlanner _planner;
     private readonly EdgeClient? _edge;
     private readonly DeviceTelemetry? _telemetry;
+    private readonly EnergyMeter _energy;
     private readonly Lock _startLock = new();
     private Task? _started;
     private DeviceCostModel? _deviceCost;
@@ -75,6 +77,7 @@ public sealed class SplitAgent : IAsyncDisposable
             ? null
             : new EdgeClient(edge, validated.Resilience, _link, _edgeCost, _time, loggers.CreateLogger<EdgeClient>(), model.ModelHash, model.StageCount);
         _telemetry = telemetry;
+        _energy = new EnergyMeter(validated.Planner.Power, _time);
         telemetry?.ObserveBreaker(() => _edge is { IsAvailable: false });
     }
 
@@ -117,18 +120,22 @@ public sealed class SplitAgent : IAsyncDisposable
         var failure = EdgeFailureKind.None;
         long bytesSent = 0;
         EdgeLoad? edgeLoad = null;
+        var compute = new ComputeClock(_time);
+        var offloaded = _time.GetTimestamp();
         if (chosen.IsLocal)
         {
-            embedding = await _local.FullAsync(tokens, cancellationToken);
+            embedding = await compute.HeadAsync(() => _local.FullAsync(tokens, cancellationToken));
         }
         else
         {
-            (embedding, route, hedged, failure, bytesSent, edgeLoad) = await OffloadAsync(id, tokens, decision, started, cancellationToken);
+            (embedding, route, hedged, failure, bytesSent, edgeLoad) = await OffloadAsync(id, tokens, decision, started, compute, cancellationToken);
         }
 
         var actual = _time.GetElapsedTime(started).TotalMilliseconds;
-        var result = new AgentResult(id, text, embedding, chosen.Cut, chosen.Encoding, route, chosen.LatencyMs, actual, hedged, failure, decision) { EdgeLoad = edgeLoad };
+        var spend = Spend(route, hedged, decision, compute, bytesSent, offloaded);
+        var result = new AgentResult(id, text, embedding, chosen.Cut, chosen.Encoding, route, chosen.LatencyMs, actual, hedged, failure, decision) { EdgeLoad = edgeLoad, Spend = spend };
         _telemetry?.Answered(result.RouteName, chosen.Cut, chosen.LatencyMs, actual, bytesSent);
+        _telemetry?.Spent(result.RouteName, spend);
         activity?.SetTag("edgesplit.cut", chosen.Cut);
         activity?.SetTag("edgesplit.route", result.RouteName);
         activity?.SetTag("edgesplit.predicted_ms", chosen.LatencyMs);
@@ -186,23 +193,52 @@ public sealed class SplitAgent : IAsyncDisposable
             manifest?.AcceptsTokenIds ?? false,
             manifest?.Encodings,
             exploreDue,
-            Math.Min(link.Confidence, edge.Confidence) < 0.5);
+            Math.Min(link.Confidence, edge.Confidence) < 0.5,
+            _energy.RadioTailLeftMs);
         return _planner.Plan(context, cut == _model.StageCount ? null : cut) is var decision && cut == _model.StageCount
             ? decision with { Chosen = decision.Local, Reason = "fixed: local" }
             : decision;
     }
 
+    /// <summary>
+    /// What the request cost the phone: the compute the clock measured, the bytes, and the radio from the moment the
+    /// cut tensor was ready to the reply (or, when the edge failed before a local tail started, to that tail's start).
+    /// The all-local counterfactual is the cost model's full-model prediction, or what the request did cost when it
+    /// ran all-local anyway.
+    /// </summary>
+    private DeviceSpend Spend(AgentRoute route, bool hedged, PlanDecision decision, ComputeClock compute, long bytesUp, long offloaded)
+    {
+        if (route == AgentRoute.Local)
+        {
+            return _energy.Charge(RequestUsage.Local(compute.HeadMs, compute.HeadMs));
+        }
+
+        var now = _time.GetTimestamp();
+        var bytesDown = route == AgentRoute.Edge ? WireSize.Reply(_model.HiddenSize) : 0;
+        var radioUntil = route == AgentRoute.Fallback && !hedged ? compute.TailStartedAt ?? now : now;
+        return _energy.Charge(new RequestUsage(
+            compute.HeadMs,
+            compute.TailMs,
+            bytesUp,
+            bytesDown,
+            _link.Snapshot().BytesPerMs,
+            compute.HeadEndedAt ?? offloaded,
+            radioUntil,
+            hedged ? compute.TailMs : 0,
+            decision.Local.DeviceMs));
+    }
+
     private async Task<(float[] Embedding, AgentRoute Route, bool Hedged, EdgeFailureKind Failure, long BytesSent, EdgeLoad? Load)> OffloadAsync(
-        string id, TokenBatch tokens, PlanDecision decision, long started, CancellationToken cancellationToken)
+        string id, TokenBatch tokens, PlanDecision decision, long started, ComputeClock compute, CancellationToken cancellationToken)
     {
         var chosen = decision.Chosen;
         var cut = chosen.Cut;
-        var activation = cut == 0 ? null : await _local.HeadAsync(tokens, cut, cancellationToken);
+        var activation = cut == 0 ? null : await compute.HeadAsync(() => _local.HeadAsync(tokens, cut, cancellationToken));
 
         // The one local continuation: from the cut tensor (or, for cut 0, the tokens). Stages [0,cut) are never rerun.
         Func<CancellationToken, Task<float[]>> tail = activation is null
-            ? stop => _local.FullAsync(tokens, stop)
-            : stop => _local.TailAsync(activation, stop);
+            ? stop => compute.TailAsync(s => _local.FullAsync(tokens, s), stop)
+            : stop => compute.TailAsync(s => _local.TailAsync(activation, s), stop);
 
         var budget = _options.Resilience.LatencyBudget - _time.GetElapsedTime(started);
         var timeout = budget > _options.Resilience.MinEdgeTimeout ? budget : _options.Resilience.MinEdgeTimeout;

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using EdgeSplit.DeviceAgent.Energy;
 
 namespace EdgeSplit.DeviceAgent.Observability;
 
 /// <summary>
 /// The device agent's instruments (meter and activity source <c>EdgeSplit.DeviceAgent</c>): requests by
-/// route, chosen cut, predicted vs actual latency, breaker state and bytes sent — the same figures
-/// <c>embed --explain</c> prints.
+/// route, chosen cut, predicted vs actual latency, breaker state, bytes sent and received, and what the requests cost
+/// the phone (compute time, modelled energy, the all-local counterfactual) — the same figures <c>embed --explain</c>
+/// and <c>embed --json</c> print.
 /// </summary>
 public sealed class DeviceTelemetry : IDisposable
 {
@@ -22,6 +24,10 @@ public sealed class DeviceTelemetry : IDisposable
     private readonly Histogram<double> _actual;
     private readonly Histogram<double> _predicted;
     private readonly Counter<long> _bytesSent;
+    private readonly Counter<long> _bytesReceived;
+    private readonly Counter<double> _computeTime;
+    private readonly Counter<double> _energy;
+    private readonly Counter<double> _energyLocal;
     private readonly List<Func<bool>> _breakers = [];
 
     /// <summary>Creates the instruments on their own meter (the CLI has no DI container).</summary>
@@ -35,7 +41,11 @@ public sealed class DeviceTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _predicted = _meter.CreateHistogram("edgesplit.device.latency.predicted", "s", "Latency the planner predicted for the chosen cut",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
-        _bytesSent = _meter.CreateCounter<long>("edgesplit.device.bytes_sent", "By", "Activation bytes sent to the edge");
+        _bytesSent = _meter.CreateCounter<long>("edgesplit.device.bytes_sent", "By", "Activation bytes sent to the edge, by route");
+        _bytesReceived = _meter.CreateCounter<long>("edgesplit.device.bytes_received", "By", "Reply bytes received from the edge, by route");
+        _computeTime = _meter.CreateCounter<double>("edgesplit.device.compute.time", "s", "Device compute spent: heads, full local runs and local tails (cancelled ones up to their cancellation), by route");
+        _energy = _meter.CreateCounter<double>("edgesplit.device.energy", "mJ", "Modelled device energy (compute, radio, idle wait for the edge), by route");
+        _energyLocal = _meter.CreateCounter<double>("edgesplit.device.energy.local", "mJ", "Modelled device energy the same requests would have cost all-local (the counterfactual), by route");
         _meter.CreateObservableGauge("edgesplit.device.breaker.open", CountOpen, "{agent}", "Agents whose edge circuit breaker is open (all-local); 0 or 1 on a phone, a count in the fleet simulator");
     }
 
@@ -61,7 +71,21 @@ public sealed class DeviceTelemetry : IDisposable
         _predicted.Record(predictedMs / 1000, tag);
         if (bytesSent > 0)
         {
-            _bytesSent.Add(bytesSent);
+            _bytesSent.Add(bytesSent, tag);
+        }
+    }
+
+    /// <summary>Records what one answered request cost the phone (<see cref="DeviceSpend"/>).</summary>
+    public void Spent(string route, DeviceSpend spend)
+    {
+        ArgumentNullException.ThrowIfNull(spend);
+        var tag = new KeyValuePair<string, object?>("route", route);
+        _computeTime.Add(spend.ComputeMs / 1000, tag);
+        _energy.Add(spend.Millijoules, tag);
+        _energyLocal.Add(spend.LocalMillijoules, tag);
+        if (spend.BytesDown > 0)
+        {
+            _bytesReceived.Add(spend.BytesDown, tag);
         }
     }
 

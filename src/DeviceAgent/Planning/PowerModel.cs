@@ -1,23 +1,35 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeSplit.DeviceAgent.Energy;
 
 namespace EdgeSplit.DeviceAgent.Planning;
 
 /// <summary>
-/// Power figures of the device for the <see cref="PlanObjective.Energy"/> objective. Defaults are
-/// typical of a phone SoC (big cores busy ~2 W, Wi-Fi transmit ~1.3 W, screen-on idle wait ~0.3 W;
-/// the same order as Neurosurgeon's measured Jetson/phone figures). Measure your device and override.
+/// Power figures of the device: what the <see cref="PlanObjective.Energy"/> objective minimises and what every
+/// request's <see cref="DeviceSpend"/> is charged with. Defaults are published figures for a typical phone; measure
+/// the target device and override.
 /// </summary>
 public sealed class PowerModel
 {
-    /// <summary>Watts drawn while the device runs model stages. Default 2.0.</summary>
+    /// <summary>
+    /// Watts the device draws while it runs model stages. Default 2.0: the low end of the 2-3.5 W that one big core of
+    /// a recent phone SoC draws under sustained load in published per-core power measurements (for example
+    /// AnandTech's SPEC runs on Snapdragon 8xx and Exynos SoCs, 2019-2021).
+    /// </summary>
     [Range(0.0, 100.0)]
     public double DeviceComputeWatts { get; set; } = 2.0;
 
-    /// <summary>Watts drawn by the radio while the activation is on the air. Default 1.3 (Wi-Fi; LTE is nearer 2.5).</summary>
-    [Range(0.0, 100.0)]
-    public double RadioTransmitWatts { get; set; } = 1.3;
+    /// <summary>
+    /// The radio the device reaches its edge with (per-megabit, base and tail power). Default <see cref="RadioPower.Wifi"/>;
+    /// <see cref="RadioPower.Named"/> gives the other presets ("wifi", "5g", "lte", "3g", "none").
+    /// </summary>
+    [Required]
+    public RadioPower Radio { get; set; } = RadioPower.Wifi;
 
-    /// <summary>Watts drawn while the device waits for the edge (round trip, queue, edge compute). Default 0.3.</summary>
+    /// <summary>
+    /// Watts the rest of the device draws while it waits for the edge (round trip, queue, edge compute), radio excluded:
+    /// an awake phone with idle cores. Default 0.3, the order of an awake, idle smartphone's system power without
+    /// the display (Carroll and Heiser, "An Analysis of Power Consumption in a Smartphone", USENIX ATC 2010).
+    /// </summary>
     [Range(0.0, 100.0)]
     public double IdleWaitWatts { get; set; } = 0.3;
 }

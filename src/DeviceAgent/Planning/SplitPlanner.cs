@@ -1,10 +1,12 @@
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Energy;
 
 namespace EdgeSplit.DeviceAgent.Planning;
 
 /// <summary>
 /// Neurosurgeon-style split choice: for every allowed cut k, predicted cost = device [0,k) + encode +
-/// transfer + RTT + edge queue + edge [k,N); picks the minimum for the objective. Pure: everything it
+/// transfer + RTT + edge queue + edge [k,N), and device energy = compute + radio (active, waiting, marginal tail) +
+/// idle wait; picks the minimum for the objective. Pure: everything it
 /// needs is in the <see cref="PlanContext"/>.
 /// </summary>
 internal sealed class SplitPlanner(PlannerOptions options)
@@ -127,12 +129,16 @@ internal sealed class SplitPlanner(PlannerOptions options)
             encode = EncodeMs(encoding, (long)context.Tokens * context.Hidden);
         }
 
-        var transfer = (bytes + reply) / bandwidth;
+        var (up, down) = (bytes / bandwidth, reply / bandwidth);
+        var transfer = up + down;
         var rtt = context.Link.RttMs;
         var queue = context.Edge.QueueMs;
         var latency = device + encode + transfer + rtt + queue + edge;
         var power = options.Power;
-        var energy = (power.DeviceComputeWatts * (device + encode)) + (power.RadioTransmitWatts * transfer) + (power.IdleWaitWatts * (rtt + queue + edge));
+        var wait = rtt + queue + edge;
+        // The radio starts once the cut tensor is encoded; only the tail beyond what is still running is this request's.
+        var radio = RadioExchange.Charge(power.Radio, bytes, reply, up, down, wait, device + encode, context.RadioTailLeftMs);
+        var energy = (power.DeviceComputeWatts * (device + encode)) + radio.Millijoules + (power.IdleWaitWatts * wait);
         return new PlanCandidate(cut, encoding, device, encode, bytes, transfer, rtt, queue, edge, latency, energy);
     }
 

@@ -31,12 +31,12 @@ public sealed class DeviceAgentOptionsValidatorTests
     {
         var options = new DeviceAgentOptions();
         options.Resilience.HedgeSlack = 0.5;
-        options.Planner.Power.RadioTransmitWatts = -1;
+        options.Planner.Power.IdleWaitWatts = -1;
 
         var result = new DeviceAgentOptionsValidator().Validate(null, options);
 
         Assert.Contains("DeviceAgent.Resilience.HedgeSlack", result.FailureMessage);
-        Assert.Contains("DeviceAgent.Planner.Power.RadioTransmitWatts", result.FailureMessage);
+        Assert.Contains("DeviceAgent.Planner.Power.IdleWaitWatts", result.FailureMessage);
     }
 
     [Fact]

@@ -21,7 +21,8 @@ internal static class Scenario
         bool acceptsTokenIds = false,
         bool exploreDue = false,
         bool estimatesStale = false,
-        IReadOnlyList<WireEncoding>? encodings = null) =>
+        IReadOnlyList<WireEncoding>? encodings = null,
+        double radioTailLeftMs = 0) =>
         new(
             tokens,
             Hidden,
@@ -32,5 +33,6 @@ internal static class Scenario
             acceptsTokenIds,
             encodings,
             exploreDue,
-            estimatesStale);
+            estimatesStale,
+            radioTailLeftMs);
 }

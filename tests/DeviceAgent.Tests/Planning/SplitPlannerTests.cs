@@ -1,4 +1,5 @@
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Planning;
 
 namespace EdgeSplit.DeviceAgent.Tests.Planning;
@@ -204,11 +205,12 @@ public sealed class SplitPlannerTests
     [Fact]
     public void Plan_EnergyObjective_KeepsWorkLocalWhereLatencyWouldOffload()
     {
-        // Offloading is faster, but the radio at 3 W for ~9 ms costs more than 2 W of compute for ~12 ms.
+        // Offloading is faster, but on LTE with the radio asleep one transfer wakes it for its ~11.6 s tail at ~1 W
+        // (Huang et al. 2012): joules against ~25 mJ of compute.
         void Configure(PlannerOptions o)
         {
             o.Encoding = EncodingPolicy.I8;
-            o.Power = new PowerModel { DeviceComputeWatts = 2, RadioTransmitWatts = 3, IdleWaitWatts = 0.3 };
+            o.Power = new PowerModel { Radio = RadioPower.Lte };
         }
 
         var context = Scenario.Context(deviceLayerMs: 2, edgeLayerMs: 0.05, rttMs: 1, bytesPerMs: 893);
@@ -222,13 +224,57 @@ public sealed class SplitPlannerTests
         Assert.False(latency.Chosen.IsLocal);
         Assert.True(energy.Chosen.IsLocal);
         Assert.True(energy.Chosen.EnergyMj < latency.Chosen.EnergyMj);
+        Assert.True(latency.Chosen.EnergyMj > RadioPower.Lte.TailWatts * RadioPower.Lte.TailMs, $"{latency.Chosen.EnergyMj:F0} mJ");
+    }
+
+    [Fact]
+    public void Plan_EnergyObjectiveOnLte_RadioStillInItsTail_PaysOnlyTheExtension()
+    {
+        // A slow phone (10 ms a layer, ~124 mJ all-local). A sleeping LTE radio makes offloading cost joules; right
+        // after another transfer the radio is up anyway and this request extends its tail by only its own duration.
+        var planner = Planner(o =>
+        {
+            o.Objective = PlanObjective.Energy;
+            o.Encoding = EncodingPolicy.I8;
+            o.Power = new PowerModel { Radio = RadioPower.Lte };
+        });
+
+        var asleep = planner.Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 0.5, rttMs: 1, bytesPerMs: 893));
+        var up = planner.Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 0.5, rttMs: 1, bytesPerMs: 893, radioTailLeftMs: RadioPower.Lte.TailMs));
+
+        Assert.True(asleep.Chosen.IsLocal, asleep.Explain());
+        Assert.False(up.Chosen.IsLocal, up.Explain());
+        var cut = up.Chosen.Cut;
+        var saved = asleep.Candidates.Single(c => c.Cut == cut).EnergyMj - up.Chosen.EnergyMj;
+        // The whole tail minus the extension (the request's own ~13 ms) is what a radio already up saves.
+        Assert.InRange(saved, 0.99 * RadioPower.Lte.TailWatts * RadioPower.Lte.TailMs, RadioPower.Lte.TailWatts * RadioPower.Lte.TailMs * 1.01);
+    }
+
+    [Fact]
+    public void Plan_EnergyObjectiveOnWifi_SlowPhoneOffloadsLongRequestFastPhoneKeepsShortOne()
+    {
+        var planner = Planner(o => o.Objective = PlanObjective.Energy);
+
+        // 128 tokens on a slow phone (40 ms a layer, ~0.5 J all-local) over 20 Mbit/s Wi-Fi: sending costs ~0.15 J.
+        var slowLong = planner.Plan(Scenario.Context(deviceLayerMs: 40, edgeLayerMs: 2, rttMs: 3, bytesPerMs: 2500, tokens: 128));
+        // 16 tokens on a fast phone (1 ms a layer, ~12 mJ): the Wi-Fi tail alone (~28 mJ) costs more.
+        var fastShort = planner.Plan(Scenario.Context(deviceLayerMs: 1, edgeLayerMs: 0.2, rttMs: 3, bytesPerMs: 2500));
+
+        Assert.False(slowLong.Chosen.IsLocal, slowLong.Explain());
+        Assert.True(slowLong.Chosen.EnergyMj < slowLong.Local.EnergyMj / 2);
+        Assert.True(fastShort.Chosen.IsLocal, fastShort.Explain());
+        Assert.True(fastShort.Candidates.Where(c => !c.IsLocal).All(c => c.EnergyMj > RadioPower.Wifi.TailWatts * RadioPower.Wifi.TailMs));
     }
 
     [Fact]
     public void Plan_EnergyObjective_OffloadsWhenRadioIsCheap()
     {
         var context = Scenario.Context(deviceLayerMs: 2, edgeLayerMs: 0.05, rttMs: 30, bytesPerMs: 100_000);
-        var planner = Planner(o => o.Objective = PlanObjective.Energy);
+        var planner = Planner(o =>
+        {
+            o.Objective = PlanObjective.Energy;
+            o.Power = new PowerModel { Radio = RadioPower.None };
+        });
 
         var decision = planner.Plan(context);
         var latencyChoice = Planner().Plan(context);

@@ -30,6 +30,49 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     }
 
     [Fact]
+    public async Task Embed_JsonSplitOnTheDevice_SpendPerResultAndTotalOnStderr()
+    {
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--json", "--split", "3", "--radio", "lte", "first text", "a second, somewhat longer text");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var energy = 0.0;
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            var spend = json.RootElement.GetProperty("spend");
+            // No edge: both halves ran here, so the request cost exactly its all-local counterfactual.
+            Assert.True(spend.GetProperty("headMs").GetDouble() > 0, line);
+            Assert.True(spend.GetProperty("tailMs").GetDouble() > 0, line);
+            Assert.Equal(0, spend.GetProperty("bytesUp").GetInt64());
+            Assert.Equal(0, spend.GetProperty("bytesDown").GetInt64());
+            Assert.Equal(0, spend.GetProperty("radioMj").GetDouble());
+            var mj = spend.GetProperty("energyMj").GetDouble();
+            Assert.True(mj > 0, line);
+            Assert.Equal(mj, spend.GetProperty("localMj").GetDouble());
+            Assert.Equal(0, spend.GetProperty("savedMj").GetDouble());
+            // 2 W of compute: mJ = 2 x ms (each rounded to 3 decimals).
+            Assert.Equal(2 * (spend.GetProperty("headMs").GetDouble() + spend.GetProperty("tailMs").GetDouble()), mj, 1);
+            energy += mj;
+        }
+
+        using var total = JsonDocument.Parse(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal(2, total.RootElement.GetProperty("requests").GetInt32());
+        Assert.Equal(2, total.RootElement.GetProperty("routes").GetProperty("local").GetInt32());
+        Assert.Equal(energy, total.RootElement.GetProperty("spend").GetProperty("energyMj").GetDouble(), 1);
+    }
+
+    [Fact]
+    public async Task Embed_UnknownRadio_OneLineErrorNamingTheValidOnes()
+    {
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--radio", "4g", "hello");
+
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "wifi, 5g, lte, 3g, none");
+    }
+
+    [Fact]
     public async Task Embed_FixedSplit_SameEmbeddingAsLocal()
     {
         const string text = "Phones run the first layers and the edge runs the rest.";

@@ -24,6 +24,10 @@ public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDi
             Assert.Contains(json.RootElement.GetProperty("route").GetString(), new[] { "edge", "local", "fallback" });
             Assert.Equal(384, json.RootElement.GetProperty("embedding").GetArrayLength());
             Assert.True(json.RootElement.GetProperty("predictedMs").GetDouble() > 0);
+            var spend = json.RootElement.GetProperty("spend");
+            Assert.True(spend.GetProperty("energyMj").GetDouble() > 0);
+            Assert.True(spend.GetProperty("localMj").GetDouble() > 0);
+            Assert.Equal(json.RootElement.GetProperty("route").GetString() == "local", spend.GetProperty("bytesUp").GetInt64() == 0);
         }
 
         // --explain goes to stderr under --json: one row per cut 1..8 and the actual latency, per text.
