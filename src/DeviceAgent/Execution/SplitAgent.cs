@@ -280,12 +280,21 @@ public sealed class SplitAgent : IAsyncDisposable
         var promise = new EdgePromise(chosen, WireSize.Reply(_model.HiddenSize), resilience.HedgeSlack, resilience.HedgeMarginMs);
         var dueMs = promise.UntilAcceptedMs(_edge!.ReportsAcceptance);
         var armed = _time.GetTimestamp();
+        var admitted = false;
         var excused = false;
         while (true)
         {
+            if (!admitted && accepted.IsCompleted)
+            {
+                // From the node's admission on, its own estimate sets the wait.
+                admitted = true;
+                dueMs = promise.AfterAcceptedMs(accepted.Result.EtaMs);
+                armed = _time.GetTimestamp();
+            }
+
             using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var timer = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, dueMs)), _time, stopTimer.Token);
-            var first = accepted.IsCompleted
+            var first = admitted
                 ? await Task.WhenAny(edgeTask, timer)
                 : await Task.WhenAny(edgeTask, accepted, timer);
             if (first != timer)
@@ -300,8 +309,6 @@ public sealed class SplitAgent : IAsyncDisposable
 
             if (first == accepted)
             {
-                dueMs = promise.AfterAcceptedMs(accepted.Result.EtaMs);
-                armed = _time.GetTimestamp();
                 continue;
             }
 

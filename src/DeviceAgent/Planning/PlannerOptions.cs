@@ -30,6 +30,14 @@ public sealed class PlannerOptions
     public double PrecisionBudgetMs { get; set; } = 2.0;
 
     /// <summary>
+    /// Whether auto encoding may choose int4 (on links slow enough that int8's extra transfer time exceeds the
+    /// precision budget). Default false: int4 halves int8's bytes but keeps embeddings at a cosine of only about
+    /// 0.996 to the unsplit model's (median; 0.983 on texts of a few tokens), against int8's 0.9998, so it is the
+    /// application's choice, not a silent one. <c>--encoding i4</c> forces it either way.
+    /// </summary>
+    public bool AutoI4 { get; set; }
+
+    /// <summary>
     /// Auto encoding: the precision budget is also at most this fraction of the request's predicted latency with
     /// the smallest encoding (but precision costing under 0.5 ms is always taken). Default 0.05: precision never costs a 15 ms
     /// request 2 ms (13%), only 0.75 ms.

@@ -166,7 +166,7 @@ internal sealed class SplitPlanner(PlannerOptions options)
             return f;
         }
 
-        var ordered = PrecisionOrder.Where(accepted.Contains).ToArray();
+        var ordered = PrecisionOrder.Where(e => accepted.Contains(e) && (e != WireEncoding.I4 || options.AutoI4)).ToArray();
         if (ordered.Length == 0)
         {
             return WireEncoding.F32;

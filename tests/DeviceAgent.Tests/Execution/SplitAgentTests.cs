@@ -114,7 +114,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
             edge.AcceptEtaMs = etaMs;
             edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromSeconds(30), ct);
             var options = Options();
-            options.Resilience.LatencyBudget = TimeSpan.FromSeconds(10);
+            options.Resilience.LatencyBudget = TimeSpan.FromSeconds(3);
             await using var agent = Agent(edge, options);
             await agent.StartAsync();
             var result = await agent.EmbedAsync(Text, cut: 2);
@@ -146,7 +146,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
 
         var result = await agent.EmbedAsync(Text, cut: 3);
 
-        Assert.Equal(AgentRoute.Edge, result.Route);
+        Assert.True(result.Route == AgentRoute.Edge, result.Explain());
         Assert.False(result.Hedged, result.Explain());
         AssertClose(Reference(), result.Embedding);
     }

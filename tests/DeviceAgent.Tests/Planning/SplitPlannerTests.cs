@@ -37,16 +37,27 @@ public sealed class SplitPlannerTests
     {
         // 1 MB/s: an f32 activation of 16 tokens costs ~25 ms on the air, int8 ~6 ms, int4 ~3.5 ms; device layers
         // cost 10 ms each.
-        var decision = Planner().Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 2, rttMs: 5, bytesPerMs: 1000));
+        var decision = Planner(o => o.AutoI4 = true).Plan(Scenario.Context(deviceLayerMs: 10, edgeLayerMs: 2, rttMs: 5, bytesPerMs: 1000));
 
         Assert.False(decision.Chosen.IsLocal);
         Assert.Equal(WireEncoding.I4, decision.Chosen.Encoding);
     }
 
     [Fact]
-    public void Plan_LinkSpeed_SelectsEncodingByPrecisionBudget()
+    public void Plan_DefaultOptions_AutoKeepsInt4OffEvenOnTheSlowestLink()
     {
         var planner = Planner();
+
+        var slow = planner.Plan(Scenario.Context(deviceLayerMs: 10, rttMs: 60, bytesPerMs: 125, tokens: 128), forcedCut: 3).Chosen;
+
+        Assert.False(planner.Options.AutoI4);
+        Assert.Equal(WireEncoding.I8, slow.Encoding);
+    }
+
+    [Fact]
+    public void Plan_LinkSpeed_SelectsEncodingByPrecisionBudget()
+    {
+        var planner = Planner(o => o.AutoI4 = true);
 
         var fast = planner.Plan(Scenario.Context(bytesPerMs: 100_000), forcedCut: 3).Chosen;
         var medium = planner.Plan(Scenario.Context(bytesPerMs: 20_000), forcedCut: 3).Chosen;
@@ -88,7 +99,7 @@ public sealed class SplitPlannerTests
     [InlineData(20_000)]
     public void Plan_FastLinkLongText_AutoDoesNotPickInt4(double bytesPerMs)
     {
-        var planner = Planner();
+        var planner = Planner(o => o.AutoI4 = true);
 
         var chosen = planner.Plan(Scenario.Context(deviceLayerMs: 10, bytesPerMs: bytesPerMs, tokens: 128), forcedCut: 3).Chosen;
 
@@ -99,7 +110,7 @@ public sealed class SplitPlannerTests
     public void Plan_OneMegabitLinkLongText_AutoPicksInt4()
     {
         // 1 Mbit/s = 125 bytes/ms: 128 tokens in int8 are ~50 KB, ~400 ms on the air; int4 saves ~190 ms.
-        var planner = Planner();
+        var planner = Planner(o => o.AutoI4 = true);
 
         var weak = planner.Plan(Scenario.Context(deviceLayerMs: 10, rttMs: 60, bytesPerMs: 125, tokens: 128), forcedCut: 3).Chosen;
         var oldEdge = planner.Plan(
