@@ -275,8 +275,8 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
         }
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var up = PumpAsync(client.GetStream(), upstream.GetStream(), towardEdge: true, new Random(HashCode.Combine(_seed, connection, 1)), done.Token);
-        var down = PumpAsync(upstream.GetStream(), client.GetStream(), towardEdge: false, new Random(HashCode.Combine(_seed, connection, 2)), done.Token);
+        var up = PumpAsync(client.GetStream(), upstream.GetStream(), towardEdge: true, new Random(Seed(_seed, connection, 1)), done.Token);
+        var down = PumpAsync(upstream.GetStream(), client.GetStream(), towardEdge: false, new Random(Seed(_seed, connection, 2)), done.Token);
         await Task.WhenAny(up, down);
         await done.CancelAsync();
         client.Dispose();
@@ -404,6 +404,9 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
 
         return -1;
     }
+
+    /// <summary>A seed from parts, the same in every process (HashCode.Combine is randomised per process).</summary>
+    internal static int Seed(int a, int b, int c = 0) => unchecked((((a * 1_000_003) + b) * 1_000_003) + c);
 
     private static TaskCompletionSource Opened()
     {

@@ -50,7 +50,7 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 var address = options.Edge;
                 if (phone.Link.Shapes)
                 {
-                    var proxy = new ThrottlingProxy(upstream!, seed: HashCode.Combine(options.Seed, i));
+                    var proxy = new ThrottlingProxy(upstream!, seed: ThrottlingProxy.Seed(options.Seed, i));
                     proxies.Add(proxy);
                     proxy.Shape(phone.Link);
                     address = proxy.Address;
@@ -151,7 +151,8 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
 
     private async Task PhoneAsync(SplitAgent agent, FleetPhone phone, LinearStageCost[] costs, ReplayCorpus corpus, CancellationToken cancellationToken)
     {
-        var random = new Random(HashCode.Combine(options.Seed, phone.Index));
+        // A seed that is the same in every process (HashCode.Combine is not), so --seed repeats a run's arrivals.
+        var random = new Random(ThrottlingProxy.Seed(options.Seed, phone.Index, 1));
         var pending = new List<Task>();
         var next = ElapsedSeconds + (-Math.Log(1 - random.NextDouble()) / options.RequestsPerSecond);
         while (next < options.Duration.TotalSeconds && !cancellationToken.IsCancellationRequested)
