@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
@@ -17,7 +18,7 @@ namespace EdgeSplit.Scenarios;
 /// requests were answered by an edge. Also measures the router's overhead: the same fleet straight to one
 /// edge vs through a router in front of that same edge.
 /// </summary>
-internal sealed class CapacityScenario(string gatewayDll, string workDirectory, IAnsiConsole console)
+internal sealed class CapacityScenario(string gatewayDll, string workDirectory, IAnsiConsole console, LinkMix links)
 {
     public const double P99TargetMs = 250;
     public const double MinEdgeShare = 0.99;
@@ -123,7 +124,7 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
     private async Task<FleetSummary> FleetAsync(SplitModel model, Uri url, int devices, TimeSpan duration, string name, CancellationToken cancellationToken)
     {
         console.MarkupLine($"[grey]fleet {Markup.Escape(name)}: {devices} devices for {duration.TotalSeconds:F0} s against {Markup.Escape(url.ToString())}[/]");
-        var options = new FleetOptions { Edge = url, Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false, WarmUpSeconds = WarmUpSeconds };
+        var options = new FleetOptions { Edge = url, Devices = devices, Duration = duration, ReportDirectory = Path.Combine(workDirectory, name), Title = name, FixedCut = Cut, Hedge = false, WarmUpSeconds = WarmUpSeconds, Links = links };
         return (await new FleetRunner(model, options, console).RunAsync(cancellationToken)).Summary;
     }
 }

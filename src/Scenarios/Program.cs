@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeSplit.DeviceAgent.Cli;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Scenarios;
 
@@ -8,13 +9,25 @@ var devices = new Option<int>("--devices") { Description = "Simulated phones", D
 var rps = new Option<double>("--rps") { Description = "Requests per second per phone", DefaultValueFactory = _ => 1 };
 var report = new Option<string>("--report") { Description = "Directory for summary.json, report.html and process logs", DefaultValueFactory = _ => Path.Combine("reports", "outage") };
 var gateway = new Option<string?>("--gateway") { Description = "Path of EdgeSplit.Gateway.dll (default: the one built beside this program)" };
+var links = new Option<string>("--links") { Description = $"Phone links: wifi, 5g, lte, 3g, none, or a mix such as wifi:0.4,5g:0.3,lte:0.2,3g:0.1 (default: {LinkMix.DefaultSpec})", DefaultValueFactory = _ => "default" };
 var outage = new Command("outage", "Router + 3 edges + a phone fleet on this machine; kill one edge, then all, bring them back; write the report.")
 {
-    duration, devices, rps, report, gateway,
+    duration, devices, rps, links, report, gateway,
 };
 outage.SetAction(async (result, cancellation) =>
 {
     var console = FleetConsole.Create(Console.Out);
+    LinkMix mix;
+    try
+    {
+        mix = LinkMix.Parse(result.GetValue(links)!);
+    }
+    catch (ArgumentException ex)
+    {
+        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        return 2;
+    }
+
     try
     {
         var directory = Path.GetFullPath(result.GetValue(report)!);
@@ -25,6 +38,7 @@ outage.SetAction(async (result, cancellation) =>
             Duration = TimeSpan.FromSeconds(Math.Max(5, result.GetValue(duration))),
             RequestsPerSecond = Math.Max(0.01, result.GetValue(rps)),
             ReportDirectory = directory,
+            Links = mix,
             Title = "EdgeSplit outage scenario: router + 3 edges, one killed, then all, then restored",
         };
         var scenario = new OutageScenario(result.GetValue(gateway) ?? Deployment.LocateGateway(), options, directory, console);
@@ -45,18 +59,30 @@ var overheadDevices = new Option<int>("--overhead-devices") { Description = "Fle
 var repeats = new Option<int>("--overhead-repeats") { Description = "Direct/routed pairs for the router-overhead comparison", DefaultValueFactory = _ => 3 };
 var capacityReport = new Option<string>("--report") { Description = "Directory for capacity.json, per-run reports and logs", DefaultValueFactory = _ => Path.Combine("reports", "capacity") };
 var capacityGateway = new Option<string?>("--gateway") { Description = "Path of EdgeSplit.Gateway.dll" };
+var capacityLinks = new Option<string>("--links") { Description = "Phone links (as for outage); default none: the edges' capacity, not the links', is measured", DefaultValueFactory = _ => "none" };
 var capacity = new Command("capacity", "Largest fleet router + 2 edges serve on this machine (p99 < 250 ms, zero failures), and the router's overhead.")
 {
-    sizes, seconds, overheadDevices, repeats, capacityReport, capacityGateway,
+    sizes, seconds, overheadDevices, repeats, capacityLinks, capacityReport, capacityGateway,
 };
 capacity.SetAction(async (result, cancellation) =>
 {
     var console = FleetConsole.Create(Console.Out);
+    LinkMix mix;
+    try
+    {
+        mix = LinkMix.Parse(result.GetValue(capacityLinks)!);
+    }
+    catch (ArgumentException ex)
+    {
+        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        return 2;
+    }
+
     try
     {
         var list = result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{s}' is not a positive number.")).ToList();
-        var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? Deployment.LocateGateway(), Path.GetFullPath(result.GetValue(capacityReport)!), console);
+        var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? Deployment.LocateGateway(), Path.GetFullPath(result.GetValue(capacityReport)!), console, mix);
         return await scenario.RunAsync(list, TimeSpan.FromSeconds(Math.Max(5, result.GetValue(seconds))), Math.Max(1, result.GetValue(overheadDevices)), Math.Max(1, result.GetValue(repeats)), cancellation);
     }
     catch (Exception ex) when (ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException or ArgumentException)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.Inference.Models;
@@ -22,7 +23,8 @@ internal static class FleetCommand
         var metricsPort = new Option<int>("--metrics-port") { Description = "Serve the fleet's device metrics for Prometheus on this port (0 = off)", DefaultValueFactory = _ => 0 };
         var ramp = new Option<double>("--ramp") { Description = "Seconds over which the phones join, evenly spaced (0 = all at once)", DefaultValueFactory = _ => 2 };
         var split = new Option<string>("--split") { Description = "auto (each phone's planner decides) or a fixed cut K for every phone", DefaultValueFactory = _ => "auto" };
-        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, ramp, report, seed, metricsPort, split };
+        var links = new Option<string>("--links") { Description = $"Phone links: one of {string.Join(", ", LinkProfile.Presets.Select(p => p.Name))}, or a mix such as wifi:0.4,5g:0.3,lte:0.2,3g:0.1 (default: {LinkMix.DefaultSpec})", DefaultValueFactory = _ => "default" };
+        var command = new Command("fleet", "Load-test an edge or router with a fleet of simulated phones.") { edge, devices, duration, rps, ramp, links, report, seed, metricsPort, split };
         command.SetAction(async (result, cancellation) =>
         {
             var options = new FleetOptions
@@ -35,7 +37,13 @@ internal static class FleetCommand
                 Seed = result.GetValue(seed),
                 FixedCut = ParseCut(result.GetValue(split)!),
                 Ramp = TimeSpan.FromSeconds(Ramp(result.GetValue(ramp), result.GetValue(duration))),
+                Links = ParseLinks(result.GetValue(links)!),
             };
+            if (options.Links.Shapes && options.Edge.Scheme != Uri.UriSchemeHttp)
+            {
+                throw new CliException($"--links {options.Links} emulates links with a proxy on 127.0.0.1, which needs an http:// edge; use --links none with {options.Edge}.");
+            }
+
             var console = FleetConsole.Create(output);
             using var model = SplitModel.Load(ModelSource.Bundled());
             using var telemetry = new DeviceTelemetry();
@@ -58,11 +66,47 @@ internal static class FleetCommand
         console.Write(table);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"{summary.Requests} requests, {summary.Succeeded} succeeded, [{(summary.Failed == 0 ? "green" : "red")}]{summary.Failed} failed[/], {summary.ThroughputRps:F1} req/s"));
+        console.MarkupLine(Markup.Escape($"phones: {Mix(summary.DeviceMix.Select(d => (d.Name, d.Devices)))}; links: {Mix(summary.LinkMix.Select(l => (l.Name, l.Devices)))}"));
+        if (summary.Phases.FirstOrDefault(p => p.Label == "before outages") is { } before)
+        {
+            var total = before.ByRoute.Values.Sum();
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"before outages: edge answered {before.ByRoute["edge"]} of {total} requests ({(total == 0 ? 0 : (double)before.ByRoute["edge"] / total):P0})"));
+        }
+
+        if (summary.OutageLatencyMs is { } outage && summary.OutageLocalLatencyMs is { } alone)
+        {
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"p99 during outages {outage.P99:F1} ms; the same requests all-local on the same phones: p99 {alone.P99:F1} ms ({(alone.P99 > 0 ? outage.P99 / alone.P99 : 0):F2}x)"));
+        }
+
+        if (summary.Energy is { } energy)
+        {
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"device energy {energy.MeanMillijoules:F1} mJ/request vs {energy.MeanLocalMillijoules:F1} mJ all-local: {energy.SavedPercent:F0}% saved"));
+        }
+
         if (reportDirectory is not null)
         {
             console.MarkupLine($"report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(reportDirectory, "report.html")))}[/]  summary: {Markup.Escape(Path.GetFullPath(Path.Combine(reportDirectory, "summary.json")))}");
         }
     }
+
+    /// <summary>A <c>--links</c> value as a mix; a bad one is a one-line usage error.</summary>
+    internal static LinkMix ParseLinks(string value)
+    {
+        try
+        {
+            return LinkMix.Parse(value);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
+    private static string Mix(IEnumerable<(string Name, int Devices)> entries) =>
+        string.Join(", ", entries.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Devices} {e.Name}")));
 
     internal static Uri ParseUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)

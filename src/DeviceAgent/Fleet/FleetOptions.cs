@@ -1,3 +1,5 @@
+using EdgeSplit.DeviceAgent.Energy;
+
 namespace EdgeSplit.DeviceAgent.Fleet;
 
 /// <summary>A fleet load test: how many phones, for how long, how often each sends, and where the report goes.</summary>
@@ -23,6 +25,12 @@ internal sealed record FleetOptions
 
     /// <summary>Phone classes and their shares.</summary>
     public IReadOnlyList<DeviceClass> Mix { get; init; } = DeviceClass.DefaultMix;
+
+    /// <summary>
+    /// Links the phones have to the edge and their shares (<see cref="LinkMix.Default"/>: Wi-Fi, 5G, LTE, weak 3G).
+    /// Every phone with a shaping link talks to the edge through its own <see cref="Bench.ThrottlingProxy"/>.
+    /// </summary>
+    public LinkMix Links { get; init; } = LinkMix.Default;
 
     /// <summary>Report title.</summary>
     public string Title { get; init; } = "EdgeSplit fleet load test";

@@ -11,6 +11,7 @@ internal sealed class ReplayCorpus
 {
     private readonly Dictionary<string, Entry> _byTokens = new(StringComparer.Ordinal);
     private readonly Dictionary<float[], Entry> _byActivation = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
 
     public ReplayCorpus(SplitModel model, IReadOnlyList<string> texts)
     {
@@ -30,6 +31,7 @@ internal sealed class ReplayCorpus
 
             var entry = new Entry(tokens, activations, model.Finish(current)[0]);
             _byTokens[Key(tokens)] = entry;
+            _byText[text] = entry;
             foreach (var activation in activations.Skip(1))
             {
                 _byActivation[activation.Data] = entry;
@@ -40,6 +42,9 @@ internal sealed class ReplayCorpus
     public IReadOnlyList<string> Texts { get; }
 
     public int StageCount { get; }
+
+    public Entry Find(string text) =>
+        _byText.TryGetValue(text, out var entry) ? entry : throw new InvalidOperationException("this text is not in the replay corpus.");
 
     public Entry Find(TokenBatch tokens) =>
         _byTokens.TryGetValue(Key(tokens), out var entry) ? entry : throw new InvalidOperationException("this text is not in the replay corpus.");

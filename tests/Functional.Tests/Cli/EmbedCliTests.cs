@@ -217,6 +217,28 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         AssertOneLineError(stderr, "--ramp must be at least 0 and shorter than --duration");
     }
 
+    [Theory]
+    [InlineData("wifi:0.5,satellite:0.5", "unknown link 'satellite'")]
+    [InlineData("wifi:0.5,lte", "give every link of a mix a share")]
+    [InlineData("wifi:-0.2", "the share of wifi must be a positive number")]
+    public async Task Fleet_BadLinks_OneLineErrorAndExitCode2(string links, string expected)
+    {
+        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        AssertOneLineError(stderr, expected);
+    }
+
+    [Fact]
+    public async Task Fleet_LinksWithHttpsEdge_OneLineErrorAndExitCode2()
+    {
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "https://127.0.0.1:1", "--duration", "10", "--links", "lte");
+
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "needs an http:// edge");
+    }
+
     private static void AssertOneLineError(string stderr, string expected)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

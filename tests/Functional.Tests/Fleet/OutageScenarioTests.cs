@@ -18,7 +18,13 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
     {
         var report = _temp.Combine("outage");
 
-        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "36", "--devices", "12", "--rps", "2", "--report", report]);
+        // One link for every phone: this test is about outage handling. With the default mix only the few budget
+        // phones of 12 on a fast link offload, so whether the surviving edges serve anyone in the 1-of-3 phase
+        // would hang on which phones those are. Wi-Fi keeps real shaping (RTT, rates, jitter, loss).
+        // 48 s: the restart of three edges at 70% takes ~6 s on a loaded 2-core machine, and phones need a few
+        // seconds more (router health check, breaker probe, planner exploration) before they offload again; at
+        // 36 s the phase after the outages was ~5 s and sometimes showed no edge answer.
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "48", "--devices", "12", "--rps", "2", "--links", "wifi", "--report", report]);
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         Assert.True(File.Exists(Path.Combine(report, "report.html")));
@@ -39,11 +45,23 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         Assert.True(Routed(phases["1 of 3 edges down"], "edge") > 0, "the surviving edges must keep serving");
         Assert.True(Routed(phases["after outages"], "edge") > 0, "traffic must return to the edges after they are back");
 
-        // p99 while edges are down stays within local latency (same-run ratio, generous for a shared 2-core machine).
+        // p99 while edges are down stays within local latency as measured in the same run (a same-run ratio,
+        // generous for a shared 2-core machine). Not against the all-local counterfactual: that is replayed compute
+        // time, which the machine stalls of restarting three edge processes (inside the outage) do not touch.
         var outageP99 = root.GetProperty("outageLatencyMs").GetProperty("p99").GetDouble();
         var localP99 = Math.Max(
             root.GetProperty("latencyMsByRoute").GetProperty("local").GetProperty("p99").GetDouble(),
             root.GetProperty("latencyMsByRoute").GetProperty("fallback").GetProperty("p99").GetDouble());
         Assert.True(outageP99 <= 2 * localP99, $"outage p99 {outageP99} ms vs local p99 {localP99} ms");
+        Assert.True(root.GetProperty("outageLocalLatencyMs").GetProperty("p99").GetDouble() > 0, "the all-local counterfactual is missing");
+
+        // The breakdown: routes, every phase with its all-local counterfactual, device class x link cells.
+        Assert.Equal(["edge", "local", "fallback"], root.GetProperty("routes").EnumerateArray().Select(r => r.GetProperty("route").GetString()));
+        Assert.All(phases.Values, p => Assert.True(p.GetProperty("localLatencyMs").GetProperty("count").GetInt64() > 0, p.ToString()));
+        var cells = root.GetProperty("byClassAndLink").EnumerateArray().ToList();
+        Assert.Equal(["flagship", "midrange", "budget"], cells.Select(c => c.GetProperty("deviceClass").GetString()));
+        Assert.All(cells, c => Assert.Equal("wifi", c.GetProperty("link").GetString()));
+        Assert.Equal(12, cells.Sum(c => c.GetProperty("devices").GetInt32()));
+        Assert.Equal(12, Assert.Single(root.GetProperty("linkMix").EnumerateArray()).GetProperty("devices").GetInt32());
     }
 }
