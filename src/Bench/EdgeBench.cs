@@ -112,9 +112,9 @@ internal static class EdgeBench
 
         var overhead = await OverheadAsync(model, request, Math.Min(seconds, 5));
         output.WriteLine(Invariant($"one request at a time: node overhead beyond ORT compute median {overhead.NodeMedian:F3} ms (p90 {overhead.NodeP90:F3}); client round trip minus compute median {overhead.ClientMedian:F3} ms; n={overhead.Count}"));
-        var (onMedian, offMedian, ortMedian) = (PolicyBenchmark.Median(onRuns), PolicyBenchmark.Median(offRuns), PolicyBenchmark.Median(ortRuns));
+        var (onMedian, offMedian, ortMedian) = (Statistics.Median(onRuns), Statistics.Median(offRuns), Statistics.Median(ortRuns));
         output.WriteLine(Invariant($"medians of {repeats} rounds: batching on {onMedian:F1} seq/s, off {offMedian:F1} seq/s, in-process ORT {ortMedian:F1} seq/s"));
-        output.WriteLine(Invariant($"ratios (of the medians): batching on/off {onMedian / offMedian:F2}x (goal >= 1.5x); node/in-process ORT {onMedian / ortMedian * 100:F1}% (goal >= 85%); per-round node/ORT median {PolicyBenchmark.Median(ratioRuns) * 100:F1}%"));
+        output.WriteLine(Invariant($"ratios (of the medians): batching on/off {onMedian / offMedian:F2}x (goal >= 1.5x); node/in-process ORT {onMedian / ortMedian * 100:F1}% (goal >= 85%); per-round node/ORT median {Statistics.Median(ratioRuns) * 100:F1}%"));
         return 0;
     }
 

@@ -374,7 +374,24 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
             queue.Writer.TryComplete();
         }
 
+        // The end of the stream (a FIN, or a reset from a killed process's kernel) travels like the bytes: it arrives
+        // one latency after it left, behind the data ahead of it. Passing it on at once would let the far side learn
+        // of a dead peer faster than the link allows.
+        var endDue = Math.Max(lastDue, _time.GetTimestamp() + Ticks(LatencyMs));
         await writer;
+        try
+        {
+            for (var left = endDue - _time.GetTimestamp(); left > 0; left = endDue - _time.GetTimestamp())
+            {
+                var wait = TimeSpan.FromTicks(left) * ((double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+                await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, _time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The other direction ended first: the connection is being torn down anyway.
+        }
+
         try
         {
             to.Socket.Shutdown(SocketShutdown.Send);

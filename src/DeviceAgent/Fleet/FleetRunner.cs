@@ -60,9 +60,7 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 var agentOptions = new DeviceAgentOptions();
                 agentOptions.Resilience.Hedge = options.Hedge;
                 agentOptions.Planner.Power.DeviceComputeWatts = phone.Class.ComputeWatts;
-
-                // The radio's power model arrives with the energy accounting; then enable:
-                // agentOptions.Planner.Power.Radio = Energy.RadioPower.Named(phone.Link.Radio);
+                agentOptions.Planner.Power.Radio = Energy.RadioPower.Named(phone.Link.Radio);
                 var agent = new SplitAgent(model, transport, agentOptions, new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
                 agents.Add((agent, phone, scaled));
             }

@@ -70,7 +70,7 @@ public sealed class AgentHarness : IDisposable
         return dot / Math.Sqrt(a * b);
     }
 
-    public static double Median(IEnumerable<double> values) => PolicyBenchmark.Median([.. values]);
+    public static double Median(IEnumerable<double> values) => Statistics.Median([.. values]);
 
     public void Dispose() => Model.Dispose();
 }
