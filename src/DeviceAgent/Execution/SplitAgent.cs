@@ -34,6 +34,7 @@ public sealed class SplitAgent : IAsyncDisposable
     private Task? _started;
     private DeviceCostModel? _deviceCost;
     private long _sequence;
+    private double _exploreIntervalMs;
 
     /// <summary>Creates an agent; <paramref name="edge"/> null means device-only. Call <see cref="StartAsync"/> (or just embed).</summary>
     public SplitAgent(
@@ -182,7 +183,7 @@ public sealed class SplitAgent : IAsyncDisposable
         var manifest = _edge?.Manifest;
         var link = _link.Snapshot();
         var edge = _edgeCost.Snapshot(tokens, device);
-        var exploreDue = _edge is not null && _edge.SinceLastAttempt >= _options.Planner.ExploreInterval;
+        var exploreDue = _edge is not null && _edge.SinceLastAttempt >= ExploreInterval;
         var context = new PlanContext(
             tokens,
             _model.HiddenSize,
@@ -195,9 +196,45 @@ public sealed class SplitAgent : IAsyncDisposable
             exploreDue,
             Math.Min(link.Confidence, edge.Confidence) < 0.5,
             _energy.RadioTailLeftMs);
-        return _planner.Plan(context, cut == _model.StageCount ? null : cut) is var decision && cut == _model.StageCount
-            ? decision with { Chosen = decision.Local, Reason = "fixed: local" }
-            : decision;
+        var decision = _planner.Plan(context, cut == _model.StageCount ? null : cut);
+        if (cut is null)
+        {
+            BackOffExploration(decision);
+        }
+
+        return cut == _model.StageCount ? decision with { Chosen = decision.Local, Reason = "fixed: local" } : decision;
+    }
+
+    private TimeSpan ExploreInterval
+    {
+        get
+        {
+            lock (_startLock)
+            {
+                return _exploreIntervalMs > 0 ? TimeSpan.FromMilliseconds(_exploreIntervalMs) : _options.Planner.ExploreInterval;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every exploration doubles the wait before the next one, up to <see cref="PlannerOptions.MaxExploreInterval"/>;
+    /// an offload on its merits resets it: an edge that keeps not paying off is re-measured ever more rarely.
+    /// </summary>
+    private void BackOffExploration(PlanDecision decision)
+    {
+        lock (_startLock)
+        {
+            var initial = _options.Planner.ExploreInterval.TotalMilliseconds;
+            if (decision.Explores)
+            {
+                var current = _exploreIntervalMs > 0 ? _exploreIntervalMs : initial;
+                _exploreIntervalMs = Math.Min(current * 2, Math.Max(initial, _options.Planner.MaxExploreInterval.TotalMilliseconds));
+            }
+            else if (!decision.Chosen.IsLocal)
+            {
+                _exploreIntervalMs = initial;
+            }
+        }
     }
 
     /// <summary>

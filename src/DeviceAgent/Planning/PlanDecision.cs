@@ -14,6 +14,9 @@ public sealed record PlanDecision(
     PlanCandidate Chosen,
     string Reason)
 {
+    /// <summary>True when the choice is an exploration: an offload sent to re-measure the edge path, not on its merits.</summary>
+    public bool Explores { get; init; }
+
     /// <summary>Fully-local candidate (always present).</summary>
     public PlanCandidate Local => Candidates[^1];
 

@@ -46,12 +46,21 @@ public sealed class PlannerOptions
     public double PrecisionBudgetFraction { get; set; } = 0.05;
 
     /// <summary>
-    /// Once the link estimate is stale (confidence below 0.5), send one request at the best offload cut
-    /// this often even if local looks cheaper, so a recovered link is noticed. Hedging caps its cost.
-    /// Default 3 s.
+    /// Explore at most this often (at first; see <see cref="MaxExploreInterval"/>): while local looks cheaper, send one
+    /// request at the best offload cut when the estimates are stale (and the offload, at those estimates, is predicted
+    /// within 3x of local in the objective's terms) or when offloading is a close call (within 1.5x), so a recovered
+    /// link or edge is noticed. Default 3 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan ExploreInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Each exploration doubles the wait before the next one, up to this; a plan that offloads on its merits resets it to
+    /// <see cref="ExploreInterval"/>. A phone whose edge does not pay off then re-measures it rarely instead of every few
+    /// seconds. Default 60 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan MaxExploreInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Power figures of the energy objective.</summary>
     [Required]

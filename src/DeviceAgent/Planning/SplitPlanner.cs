@@ -22,8 +22,12 @@ internal sealed class SplitPlanner(PlannerOptions options)
     // Precision whose extra cost is below this is always taken, however short the request.
     private const double FreePrecisionMs = 0.5;
 
-    // An offload plan predicted within this factor of local is re-tried every ExploreInterval.
+    // An offload plan predicted within this factor of local (in the objective's terms) is re-tried when exploring.
     private const double CloseCallRatio = 1.5;
+
+    // Stale estimates are re-measured only when the offload plan, at those estimates, is within this factor of local:
+    // a phone on a 200 ms link whose local run takes 5 ms has nothing to learn from the edge, however old its figures.
+    private const double StaleExploreRatio = 3;
 
     private static readonly WireEncoding[] PrecisionOrder = [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8, WireEncoding.I4];
 
@@ -84,14 +88,15 @@ internal sealed class SplitPlanner(PlannerOptions options)
             // offloading is a close call: a local plan makes no edge samples, so without this one noisy sample
             // could keep a healthy edge unused. The hedge bounds what a wrong guess costs.
             var probe = candidates.Where(c => !c.IsLocal).MinBy(Score)!;
-            if (context.EstimatesStale)
+            var ratio = Score(probe).Primary / Math.Max(Score(best).Primary, 1e-9);
+            if (context.EstimatesStale && ratio <= StaleExploreRatio)
             {
-                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: estimates are stale, re-measuring the edge path");
+                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: estimates are stale, re-measuring the edge path") { Explores = true };
             }
 
-            if (probe.LatencyMs <= best.LatencyMs * CloseCallRatio)
+            if (ratio <= CloseCallRatio)
             {
-                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: offloading is a close call, re-measuring the edge path");
+                return new PlanDecision(options.Objective, context.Tokens, candidates, probe, "explore: offloading is a close call, re-measuring the edge path") { Explores = true };
             }
         }
 

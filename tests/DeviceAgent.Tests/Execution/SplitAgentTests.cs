@@ -212,6 +212,43 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task EmbedAsync_EdgeNeverPaysOff_ExplorationsBackOff()
+    {
+        // A slow phone (~14 ms a stage) and a slower, loaded node behind a 40 ms round trip: offloading measures ~2x
+        // local, near enough to re-measure when the figures go stale, never good enough to win. Requests 4 s apart on
+        // a fake clock.
+        async Task<int> ExplorationsAsync(TimeSpan maxInterval)
+        {
+            var clock = new FakeTimeProvider();
+            var stages = fixture.Model.StageCount;
+            var phone = Enumerable.Repeat(new LinearStageCost(2, 1), stages).ToArray();
+            var device = new ScriptedDeviceCompute(fixture.Model, phone, clock);
+            var node = Edge();
+            node.StageMsPerToken = Enumerable.Repeat(2.0, stages).ToArray();
+            var edge = new ScriptedLinkTransport(node, clock, rttMs: 40, bytesPerMs: 10_000, fixture.Model.HiddenSize);
+            var options = Options();
+            options.Planner.MaxExploreInterval = maxInterval;
+            await using var agent = new SplitAgent(fixture.Model, edge, options, device, phone, clock);
+            var explorations = 0;
+            for (var i = 0; i < 30; i++)
+            {
+                var result = await agent.EmbedAsync(Text);
+                Assert.NotEqual(AgentRoute.Fallback, result.Route);
+                explorations += result.Decision.Explores ? 1 : 0;
+                clock.Advance(TimeSpan.FromSeconds(4));
+            }
+
+            return explorations;
+        }
+
+        var withoutBackoff = await ExplorationsAsync(new PlannerOptions().ExploreInterval);
+        var withBackoff = await ExplorationsAsync(new PlannerOptions().MaxExploreInterval);
+
+        Assert.True(withoutBackoff >= 10, $"{withoutBackoff} explorations in 30 requests 4 s apart without backoff: the figures never went stale");
+        Assert.InRange(withBackoff, 2, withoutBackoff / 2);
+    }
+
+    [Fact]
     public async Task EmbedAsync_WithTelemetry_CountsRequestByRoute()
     {
         using var telemetry = new DeviceTelemetry();

@@ -317,12 +317,41 @@ public sealed class SplitPlannerTests
     [Fact]
     public void Plan_ExploreDueAndLocalBest_SendsOneRequestToTheEdge()
     {
-        var context = Scenario.Context(queueMs: 40, exploreDue: true, estimatesStale: true);
+        // Offload predicted at ~2x local on stale figures: worth one request to re-measure.
+        var context = Scenario.Context(queueMs: 15, exploreDue: true, estimatesStale: true);
 
         var decision = Planner().Plan(context);
 
         Assert.False(decision.Chosen.IsLocal);
+        Assert.True(decision.Explores);
         Assert.StartsWith("explore", decision.Reason);
+    }
+
+    [Fact]
+    public void Plan_ExploreDueStaleButEdgeHopeless_StaysLocal()
+    {
+        // Local ~8 ms; the edge path ~210 ms behind a 200 ms round trip: however stale the figures, nothing to learn.
+        var decision = Planner().Plan(Scenario.Context(rttMs: 200, exploreDue: true, estimatesStale: true));
+
+        Assert.True(decision.Chosen.IsLocal);
+        Assert.False(decision.Explores);
+    }
+
+    [Fact]
+    public void Plan_EnergyObjectiveExploreDue_JudgesTheProbeByEnergy()
+    {
+        // A fast link and a close latency call, but on LTE with the radio asleep the offload costs its whole radio
+        // tail (~12 J) against ~16 mJ of local compute: the energy objective does not spend that to re-measure.
+        var lte = Planner(o =>
+        {
+            o.Objective = PlanObjective.Energy;
+            o.Power.Radio = EdgeSplit.DeviceAgent.Energy.RadioPower.Lte;
+        });
+
+        var decision = lte.Plan(Scenario.Context(queueMs: 6, exploreDue: true, estimatesStale: true));
+
+        Assert.True(decision.Chosen.IsLocal, decision.Explain());
+        Assert.False(decision.Explores);
     }
 
     [Fact]
