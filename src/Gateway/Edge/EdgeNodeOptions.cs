@@ -67,6 +67,12 @@ public sealed class EdgeNodeOptions : IValidatableObject
     [Range(0, 256, ErrorMessage = "EdgeSplit:Edge:IntraOpThreads must be between 0 and 256.")]
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena for the stage sessions (default false). With it, the largest batch a client ever
+    /// sent stays allocated for the life of the process; without it, memory follows the work in flight.
+    /// </summary>
+    public bool CpuMemoryArena { get; set; }
+
     /// <summary>Smallest retry-after hint sent with RESOURCE_EXHAUSTED, in milliseconds (default 5).</summary>
     [Range(1, 60_000, ErrorMessage = "EdgeSplit:Edge:RetryAfterMinMs must be between 1 and 60000.")]
     public int RetryAfterMinMs { get; set; } = 5;

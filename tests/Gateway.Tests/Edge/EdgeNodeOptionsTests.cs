@@ -12,6 +12,7 @@ public sealed class EdgeNodeOptionsTests
 
         Assert.Equal(4 * 1024 * 1024, options.MaxStreamReplyBytes);
         Assert.Equal(65504, options.MaxActivationMagnitude);
+        Assert.False(options.CpuMemoryArena);
         Assert.Empty(Validate(options));
     }
 
