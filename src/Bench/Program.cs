@@ -1,8 +1,11 @@
 using EdgeSplit.Bench;
+using EdgeSplit.Bench.Soak;
 
 try
 {
-    return await EdgeBench.RunAsync(args, Console.Out);
+    return args.FirstOrDefault() == "soak"
+        ? await SoakCommand.RunAsync(args[1..], Console.Out)
+        : await EdgeBench.RunAsync(args, Console.Out);
 }
 catch (ArgumentException ex)
 {

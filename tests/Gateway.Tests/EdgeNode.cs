@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeSplit.Gateway.Tests;
 
@@ -31,10 +32,21 @@ internal sealed class EdgeNode : IAsyncDisposable
 
     public LoadTracker Load => App.Services.GetRequiredService<LoadTracker>();
 
-    public static async Task<EdgeNode> StartAsync(Action<EdgeNodeOptions>? configure = null, params string[] settings)
+    public static Task<EdgeNode> StartAsync(Action<EdgeNodeOptions>? configure = null, params string[] settings) =>
+        StartAsync(null, configure, settings);
+
+    /// <summary>Starts a node whose log lines also go to <paramref name="logs"/> (when given).</summary>
+    public static async Task<EdgeNode> StartAsync(ILoggerProvider? logs, Action<EdgeNodeOptions>? configure, params string[] settings)
     {
         var app = GatewayApp.Build(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. settings],
+            builder =>
+            {
+                if (logs is not null)
+                {
+                    builder.Logging.AddProvider(logs);
+                }
+            },
             configureEdge: edge =>
             {
                 edge.UseModel(SharedModel.Instance);

@@ -38,6 +38,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process's id (for /proc readings such as its resident memory); null when not running.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>CPUs (taskset list, e.g. "1" or "1-7") the process runs on, at every (re)start; null (default) = any.</summary>
     public string? Cpus { get; private init; }
 

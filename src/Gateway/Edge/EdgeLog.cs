@@ -32,4 +32,10 @@ internal static partial class EdgeLog
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Drained; {Computed} requests computed in total")]
     public static partial void Drained(ILogger logger, long computed);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Refused an unreadable gRPC message ({Kind}): {Detail} ({Suppressed} more since the last such line)")]
+    public static partial void MalformedMessage(ILogger logger, string kind, string detail, int suppressed);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "A batch of {Rows} rows from stage {Stage} produced non-finite values for {Requests} request(s); they get an error (largest input magnitude {MaxInput:G3})")]
+    public static partial void NonFiniteOutput(ILogger logger, int rows, int stage, int requests, double maxInput);
 }

@@ -43,12 +43,35 @@ public sealed class EdgeNodeOptions : IValidatableObject
     [Range(1024, 1 << 30, ErrorMessage = "EdgeSplit:Edge:MaxMessageBytes must be between 1024 and 1073741824.")]
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes one InferStream may hold in the node (default 4 MiB): replies computed but not yet taken by the client,
+    /// plus the requests read and not yet answered (their wire size and the reply each will produce). At the budget the
+    /// node stops reading the stream until the client takes its replies (HTTP/2 flow control then holds the sender),
+    /// so a stream holds at most this plus one request's worth. Memory returns when the stream ends.
+    /// </summary>
+    [Range(64 * 1024, 1 << 30, ErrorMessage = "EdgeSplit:Edge:MaxStreamReplyBytes must be between 65536 and 1073741824.")]
+    public int MaxStreamReplyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest magnitude accepted in an activation, after decoding (default 65504, the largest finite F16 value, far
+    /// above what an encoder's hidden state holds); larger values get INVALID_ARGUMENT before any compute. Values much
+    /// larger (around 1e19) overflow inside the model into NaN; the node also checks every output, whatever this is.
+    /// </summary>
+    [Range(1.0, 3.0e38, ErrorMessage = "EdgeSplit:Edge:MaxActivationMagnitude must be between 1 and 3e38.")]
+    public double MaxActivationMagnitude { get; set; } = 65504;
+
     /// <summary>Accept token ids (start_stage 0, the cloud-only baseline); default true — the device decides whether to send them.</summary>
     public bool AllowTokenIds { get; set; } = true;
 
     /// <summary>ONNX Runtime intra-op threads per stage session (default 0 = one per physical core).</summary>
     [Range(0, 256, ErrorMessage = "EdgeSplit:Edge:IntraOpThreads must be between 0 and 256.")]
     public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena for the stage sessions (default false). With it, the largest batch a client ever
+    /// sent stays allocated for the life of the process; without it, memory follows the work in flight.
+    /// </summary>
+    public bool CpuMemoryArena { get; set; }
 
     /// <summary>Smallest retry-after hint sent with RESOURCE_EXHAUSTED, in milliseconds (default 5).</summary>
     [Range(1, 60_000, ErrorMessage = "EdgeSplit:Edge:RetryAfterMinMs must be between 1 and 60000.")]

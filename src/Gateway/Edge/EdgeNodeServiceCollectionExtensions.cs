@@ -31,6 +31,7 @@ public static class EdgeNodeServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<DeviceLimiter>();
         services.AddSingleton<InferencePipeline>();
+        services.AddSingleton<MalformedInput>();
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>()
             .Configure<IOptions<EdgeNodeOptions>>((grpc, edge) => grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes);

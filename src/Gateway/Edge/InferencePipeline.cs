@@ -30,16 +30,17 @@ internal sealed class InferencePipeline(
     /// <summary>
     /// Runs one request. <paramref name="admitted"/>, when given, is called once the request is in the queue, with
     /// the node's estimate of the milliseconds until its reply is ready (the unary call sends it as early headers).
+    /// The answer holds the device's queue slot: dispose it once the answer is written.
     /// </summary>
-    public async Task<(InferReply? Reply, EdgeError? Error)> RunAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation, Func<double, Task>? admitted = null)
+    public async Task<PipelineAnswer> RunAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, CancellationToken cancellation, Func<double, Task>? admitted = null)
     {
         // On a stream many requests share one HTTP request, so the device's per-request context travels in the message.
         var parent = ActivityContext.TryParse(request.Traceparent, null, out var context) ? context : Activity.Current?.Context ?? default;
         using var activity = Source.StartActivity("edgesplit.edge.infer", ActivityKind.Server, parent);
         activity?.SetTag("edgesplit.request_id", request.RequestId);
         activity?.SetTag("edgesplit.start_stage", request.StartStage);
-        var (reply, error) = await RunCoreAsync(request, device, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
-        if (error is not null)
+        var answer = await RunCoreAsync(request, device, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
+        if (answer.Error is { } error)
         {
             activity?.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
             if (error.Code is StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
@@ -49,15 +50,15 @@ internal sealed class InferencePipeline(
         }
         else
         {
-            var t = reply!.Timings;
+            var t = answer.Reply!.Timings;
             activity?.SetTag("edgesplit.batch_rows", t.BatchRows);
             metrics.Completed(request.StartStage, EncodingName(request), t.TotalMs / 1000, t.QueueMs / 1000, t.ComputeMs / 1000);
         }
 
-        return (reply, error);
+        return answer;
     }
 
-    private async Task<(InferReply? Reply, EdgeError? Error)> RunCoreAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, Func<double, Task>? admitted, CancellationToken cancellation)
+    private async Task<PipelineAnswer> RunCoreAsync(InferRequest request, DeviceIdentity device, DateTime callDeadline, bool requireId, Func<double, Task>? admitted, CancellationToken cancellation)
     {
         var arrival = time.GetTimestamp();
         var model = host.Model;
@@ -73,9 +74,15 @@ internal sealed class InferencePipeline(
             return Refuse(request, limited);
         }
 
-        using (lease)
+        try
         {
-            return await DecodeAndRunAsync(request, model, arrival, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
+            var (reply, error) = await DecodeAndRunAsync(request, model, arrival, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
+            return new PipelineAnswer(reply, error, lease);
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
         }
     }
 
@@ -85,14 +92,14 @@ internal sealed class InferencePipeline(
         var error = RequestDecoder.Decode(request, model, _options, requireId, arrival, deadline, cancellation, out var item);
         if (error is not null)
         {
-            return Refuse(request, error);
+            return RefuseValue(request, error);
         }
 
         var decoded = time.GetTimestamp();
         error = batcher.TryEnqueue(item!);
         if (error is not null)
         {
-            return Refuse(request, error);
+            return RefuseValue(request, error);
         }
 
         if (admitted is not null)
@@ -103,7 +110,7 @@ internal sealed class InferencePipeline(
         var result = await item!.Completion.Task.ConfigureAwait(false);
         if (result.Error is not null)
         {
-            return Refuse(request, result.Error);
+            return RefuseValue(request, result.Error);
         }
 
         var encodeStart = time.GetTimestamp();
@@ -173,14 +180,18 @@ internal sealed class InferencePipeline(
 
     private LoadReport Load(int stageCount) => load.Snapshot(batcher.QueueDepth, batcher.InFlight, stageCount);
 
-    private (InferReply?, EdgeError?) Refuse(InferRequest request, EdgeError error)
+    private PipelineAnswer Refuse(InferRequest request, EdgeError error) => new(null, Refused(request, error), null);
+
+    private (InferReply?, EdgeError?) RefuseValue(InferRequest request, EdgeError error) => (null, Refused(request, error));
+
+    private EdgeError Refused(InferRequest request, EdgeError error)
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
             EdgeLog.RequestRefused(logger, EdgeError.Bound(request.RequestId, 128), error.Code, error.Message);
         }
 
-        return (null, error);
+        return error;
     }
 
     private long DeadlineTimestamp(long arrival, int deadlineMs, DateTime callDeadline)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
@@ -33,6 +34,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
     private int _queued;
     private int _inFlight;
     private int _computingBatches;
+    private readonly LogThrottle _nonFiniteLog;
     private volatile bool _accepting = true;
 
     public MicroBatcher(ModelHost host, IOptions<EdgeNodeOptions> options, TimeProvider time, LoadTracker load, IHostApplicationLifetime lifetime, ILogger<MicroBatcher> logger, EdgeMetrics metrics)
@@ -45,6 +47,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         _load = load;
         _logger = logger;
         _window = TimeSpan.FromMilliseconds(_options.BatchWindowMs);
+        _nonFiniteLog = new LogThrottle(time, MalformedInput.LogInterval);
         _stopping = lifetime.ApplicationStopping.Register(StopAccepting);
     }
 
@@ -331,6 +334,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
             var width = pooled.Length / rows;
             var row = 0;
             var queueSum = 0.0;
+            var nonFinite = 0;
             foreach (var item in batch)
             {
                 var embeddings = new float[item.Rows][];
@@ -342,8 +346,27 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
                 var itemHidden = item.ReturnHidden ? Unpad(lastHidden!, row, item.Rows, item.Sequence, sequence, hidden) : null;
                 var queueMs = _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds;
                 queueSum += queueMs;
+                var finite = ActivationCodec.IndexOfNonFinite(pooled.AsSpan(row * width, item.Rows * width)) < 0
+                    && (itemHidden is null || ActivationCodec.IndexOfNonFinite(itemHidden) < 0);
                 row += item.Rows;
-                item.Completion.TrySetResult(new WorkResult(embeddings, itemHidden, queueMs, computeMs, rows, null));
+                if (finite)
+                {
+                    item.Completion.TrySetResult(new WorkResult(embeddings, itemHidden, queueMs, computeMs, rows, null));
+                    continue;
+                }
+
+                // Rows of a batch never mix (attention and pooling are per row), so only this request's outputs are bad:
+                // never answer OK with NaN, which a device would store as an embedding without learning anything failed.
+                nonFinite++;
+                _metrics.NonFinite();
+                item.Completion.TrySetResult(WorkResult.Failed(
+                    new EdgeError(StatusCode.Internal, $"the model's outputs for this request are not finite (NaN or infinity): its inputs overflow inside the model (largest magnitude {MaxMagnitude(item):G3}); nothing was returned. Send hidden states as the model produces them."),
+                    queueMs));
+            }
+
+            if (nonFinite > 0 && _nonFiniteLog.TryEnter(out _))
+            {
+                EdgeLog.NonFiniteOutput(_logger, rows, stage, nonFinite, batch.Max(MaxMagnitude));
             }
 
             _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, queueSum / batch.Count);
@@ -404,6 +427,9 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
             ? (new TokenBatch(rows, sequence, ids!, mask, types!), null)
             : (null, new Activation(stage, rows, sequence, hidden, data!, mask));
     }
+
+    private static double MaxMagnitude(WorkItem item) =>
+        item.Hidden is { Length: > 0 } data ? System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(data) is var m ? Math.Abs(m) : 0 : 0;
 
     private static float[] Unpad(float[] padded, int firstRow, int rows, int itemSequence, int sequence, int hidden)
     {

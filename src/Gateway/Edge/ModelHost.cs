@@ -54,6 +54,10 @@ internal sealed class ModelHost(
                 AllowSpinning = false,
                 IntraOpThreads = options.IntraOpThreads,
                 MaxTokens = options.MaxSequence,
+
+                // A client decides the batch shape (up to MaxRowsPerRequest x MaxSequence, with or without the hidden
+                // state): with the arena one such request pins ~1 GB for the life of the process (measured, BENCHMARKS.md).
+                CpuMemoryArena = options.CpuMemoryArena,
             },
         });
     }

@@ -168,6 +168,7 @@ internal static class RequestDecoder
         ActivationCodec.ValidateMask(request.AttentionMask, batch, sequence);
         var data = new float[batch * sequence * model.HiddenSize];
         ActivationCodec.DecodeInto(request.Activation, model.HiddenSize, data);
+        CheckMagnitude(data, model.HiddenSize, options.MaxActivationMagnitude);
         return new WorkItem
         {
             StartStage = request.StartStage,
@@ -180,6 +181,26 @@ internal static class RequestDecoder
             DeadlineTimestamp = deadline,
             Cancellation = cancellation,
         };
+    }
+
+    /// <summary>
+    /// Refuses values beyond <see cref="EdgeNodeOptions.MaxActivationMagnitude"/> up front: far beyond anything an encoder
+    /// produces, they overflow inside the model (into NaN) and would only cost a batch to find out.
+    /// </summary>
+    private static void CheckMagnitude(ReadOnlySpan<float> data, int hidden, double limit)
+    {
+        if (data.IsEmpty || System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(data) is var max && Math.Abs(max) <= limit)
+        {
+            return;
+        }
+
+        var index = 0;
+        while (Math.Abs(data[index]) <= limit)
+        {
+            index++;
+        }
+
+        throw Invalid($"activation value {data[index]:G4} (flattened token {index / hidden}, channel {index % hidden}) is beyond this node's limit of {limit:G6} in magnitude (EdgeSplit:Edge:MaxActivationMagnitude); hidden states of an encoder stay far below it.");
     }
 
     private static (int Batch, int Sequence) CheckDims(long batch, long sequence, EdgeNodeOptions options)

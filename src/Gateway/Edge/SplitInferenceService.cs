@@ -1,24 +1,39 @@
 using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Fairness;
+using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Gateway.Security;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Gateway.Edge;
 
 /// <summary>The <c>edgesplit.v1.SplitInference</c> gRPC service.</summary>
-internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLimiter limiter, MicroBatcher batcher) : SplitInference.SplitInferenceBase
+internal sealed class SplitInferenceService(
+    InferencePipeline pipeline,
+    DeviceLimiter limiter,
+    MicroBatcher batcher,
+    ModelHost host,
+    IOptions<EdgeNodeOptions> options,
+    EdgeMetrics metrics,
+    MalformedInput malformed) : SplitInference.SplitInferenceBase
 {
+    private readonly EdgeNodeOptions _options = options.Value;
+
     public override Task<Manifest> GetManifest(ManifestRequest request, ServerCallContext context) => Task.FromResult(pipeline.Manifest());
 
     public override async Task<InferReply> Infer(InferRequest request, ServerCallContext context)
     {
         var device = DeviceIdentity.From(context.GetHttpContext());
         using var call = limiter.AcquireCall(device, stream: false, RetryAfterMs());
-        var (reply, error) = await pipeline.RunAsync(request, device, context.Deadline, requireId: false, context.CancellationToken, eta => AcceptAsync(context, eta));
-        if (error is null)
+        var answer = await pipeline.RunAsync(request, device, context.Deadline, requireId: false, context.CancellationToken, eta => AcceptAsync(context, eta));
+
+        // The device's queue slot stays taken until the reply has left (the response completes), not just until it
+        // is computed: a device that does not read its replies keeps counting against its limits.
+        context.GetHttpContext().Response.RegisterForDispose(answer);
+        if (answer.Error is not { } error)
         {
-            return reply!;
+            return answer.Reply!;
         }
 
         var trailers = new Metadata();
@@ -35,12 +50,26 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
         var device = DeviceIdentity.From(context.GetHttpContext());
         using var call = limiter.AcquireCall(device, stream: true, RetryAfterMs());
         using var writeGate = new SemaphoreSlim(1, 1);
+        using var budget = new StreamBudget(_options.MaxStreamReplyBytes, metrics);
+        var hidden = host.Model?.HiddenSize ?? 0;
         var outstanding = new List<Task>();
+        RpcException? ended = null;
         try
         {
-            await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+            while (true)
             {
-                outstanding.Add(AnswerAsync(request, device, responseStream, writeGate, context));
+                // Back-pressure: past the budget, read nothing more until the device takes its replies. Unread
+                // requests stay in HTTP/2 flow control (the device's send window), not in this process.
+                await budget.WaitForRoomAsync(context.CancellationToken);
+                if (!await requestStream.MoveNext(context.CancellationToken))
+                {
+                    break;
+                }
+
+                var request = requestStream.Current;
+                var charge = StreamBudget.Estimate(request, hidden, _options);
+                budget.Add(charge);
+                outstanding.Add(AnswerAsync(request, charge, device, responseStream, writeGate, budget, context));
                 if (outstanding.Count > 256)
                 {
                     outstanding.RemoveAll(t => t.IsCompleted);
@@ -53,16 +82,19 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
             await Task.WhenAll(outstanding);
             return;
         }
-        catch (Google.Protobuf.InvalidProtocolBufferException)
+        catch (Exception ex) when (Unreadable(ex) is { } status)
         {
-            // Bytes that are not an InferRequest: answer what was asked so far, then end the stream with a status
-            // that names the problem (grpc-dotnet would report UNKNOWN).
-            await Task.WhenAll(outstanding);
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "a message on the stream is not a valid edgesplit.v1.InferRequest; the stream is closed."));
+            // A message that cannot be read ends the stream (its framing is lost), but every request read before it
+            // still gets its reply first, and the status names the problem instead of UNKNOWN or a bare reset.
+            ended = new RpcException(status);
         }
 
-        // The device closed its side: finish everything it asked for before ending the call.
+        // The device closed its side (or sent something unreadable): finish everything it asked for before ending.
         await Task.WhenAll(outstanding);
+        if (ended is not null)
+        {
+            throw ended;
+        }
     }
 
     /// <summary>
@@ -84,20 +116,57 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
 
     private int RetryAfterMs() => batcher.RetryAfterMs(batcher.QueueDepth);
 
-    private async Task AnswerAsync(InferRequest request, DeviceIdentity device, IServerStreamWriter<StreamReply> stream, SemaphoreSlim writeGate, ServerCallContext context)
+    /// <summary>Maps what grpc-dotnet throws for a message it cannot read to the status a client expects; null for other failures.</summary>
+    private Status? Unreadable(Exception exception)
     {
-        var (reply, error) = await pipeline.RunAsync(request, device, context.Deadline, requireId: true, context.CancellationToken);
-        var message = new StreamReply { RequestId = request.RequestId };
-        if (error is null)
+        (string? Kind, Status Status) found = exception switch
         {
-            message.Reply = reply;
+            Google.Protobuf.InvalidProtocolBufferException => ("protobuf", new Status(StatusCode.InvalidArgument, "a message on the stream is not a valid edgesplit.v1.InferRequest; the stream is closed.")),
+            RpcException { StatusCode: StatusCode.ResourceExhausted } => ("too_large", new Status(StatusCode.ResourceExhausted, $"a message on the stream is larger than this node's limit of {_options.MaxMessageBytes} bytes (EdgeSplit:Edge:MaxMessageBytes); the stream is closed.")),
+            RpcException { StatusCode: StatusCode.Internal } rpc when rpc.Status.Detail.Contains("Incomplete", StringComparison.Ordinal) => ("truncated", new Status(StatusCode.InvalidArgument, "the stream ended in the middle of a message (truncated gRPC frame); the stream is closed.")),
+            RpcException { StatusCode: StatusCode.Internal } rpc when rpc.Status.Detail.Contains("grpc-encoding", StringComparison.Ordinal) => ("compression", new Status(StatusCode.InvalidArgument, $"a message on the stream is marked compressed but the call's grpc-encoding cannot decode it ({rpc.Status.Detail}); the stream is closed.")),
+            InvalidDataException when exception.Message.Contains("compressed flag", StringComparison.Ordinal) => ("flag", new Status(StatusCode.InvalidArgument, "a gRPC frame on the stream has a compressed flag other than 0 or 1; the stream is closed.")),
+            InvalidDataException or IOException { InnerException: InvalidDataException } => ("compression", new Status(StatusCode.InvalidArgument, $"a compressed message on the stream could not be decompressed with the call's grpc-encoding ({exception.Message}); the stream is closed.")),
+            IOException when exception.Message.StartsWith("Message too large", StringComparison.Ordinal) => ("too_large", new Status(StatusCode.ResourceExhausted, $"a gRPC frame on the stream declares more than this node's limit of {_options.MaxMessageBytes} bytes (EdgeSplit:Edge:MaxMessageBytes); the stream is closed.")),
+            _ => ((string?)null, default(Status)),
+        };
+        if (found.Kind is null)
+        {
+            return null;
+        }
+
+        malformed.Report(found.Kind, found.Status.Detail);
+        return found.Status;
+    }
+
+    private async Task AnswerAsync(InferRequest request, long charge, DeviceIdentity device, IServerStreamWriter<StreamReply> stream, SemaphoreSlim writeGate, StreamBudget budget, ServerCallContext context)
+    {
+        // The device's queue slot is held until the reply is written (or the stream is gone), so replies a device does
+        // not take keep counting against its MaxQueued.
+        using var answer = await pipeline.RunAsync(request, device, context.Deadline, requireId: true, context.CancellationToken);
+        var message = new StreamReply { RequestId = request.RequestId };
+        if (answer.Error is not { } error)
+        {
+            message.Reply = answer.Reply;
         }
         else
         {
             message.Error = new ErrorReply { Code = (int)error.Code, Message = error.Message, RetryAfterMs = error.RetryAfterMs };
         }
 
-        await writeGate.WaitAsync(CancellationToken.None);
+        // From here the stream holds the reply itself, at its real size.
+        long size = message.CalculateSize();
+        budget.Add(size - charge);
+        try
+        {
+            await writeGate.WaitAsync(context.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            budget.Add(-size);
+            return; // the device went away; nobody is left to answer
+        }
+
         try
         {
             if (!context.CancellationToken.IsCancellationRequested)
@@ -112,6 +181,7 @@ internal sealed class SplitInferenceService(InferencePipeline pipeline, DeviceLi
         finally
         {
             writeGate.Release();
+            budget.Add(-size);
         }
     }
 }

@@ -24,6 +24,9 @@ public sealed class EdgeMetrics : IDisposable
     private readonly Counter<long> _expired;
     private readonly Counter<long> _invalid;
     private readonly Counter<long> _limited;
+    private readonly Counter<long> _malformed;
+    private readonly Counter<long> _nonFinite;
+    private long _streamBytes;
     private Func<int> _queueDepth = () => 0;
     private Func<int> _inFlight = () => 0;
 
@@ -41,6 +44,9 @@ public sealed class EdgeMetrics : IDisposable
         _expired = _meter.CreateCounter<long>("edgesplit.edge.expired", "{request}", "Requests dropped because their deadline passed before compute");
         _invalid = _meter.CreateCounter<long>("edgesplit.edge.invalid", "{request}", "Requests refused as malformed or for another model");
         _limited = _meter.CreateCounter<long>("edgesplit.edge.limited", "{request}", "Requests or calls refused by a per-device or node limit, by limit (never by device: unbounded labels)");
+        _malformed = _meter.CreateCounter<long>("edgesplit.edge.malformed", "{message}", "gRPC messages that could not be read (bad frame flag, bad compression, truncated, over the size limit, not protobuf), by kind");
+        _nonFinite = _meter.CreateCounter<long>("edgesplit.edge.nonfinite", "{request}", "Requests whose outputs were NaN or infinite and were answered with an error instead");
+        _meter.CreateObservableGauge("edgesplit.edge.stream.held", () => Volatile.Read(ref _streamBytes), "By", "Bytes InferStream calls hold in the node: replies not yet taken by their clients plus requests being answered");
         _meter.CreateObservableGauge("edgesplit.edge.queue.depth", () => _queueDepth(), "{request}", "Requests waiting to be batched");
         _meter.CreateObservableGauge("edgesplit.edge.inflight", () => _inFlight(), "{request}", "Requests admitted and not yet answered");
     }
@@ -69,6 +75,18 @@ public sealed class EdgeMetrics : IDisposable
 
     /// <summary>Counts a request or call refused by a limit (<c>rate</c>, <c>queued</c>, <c>streams</c>, <c>calls</c>).</summary>
     public void Limited(string limit) => _limited.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    /// <summary>Counts a message that could not be read, by kind (<c>flag</c>, <c>compression</c>, <c>truncated</c>, <c>too_large</c>, <c>protobuf</c>).</summary>
+    public void Malformed(string kind) => _malformed.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts a request whose outputs were not finite.</summary>
+    public void NonFinite() => _nonFinite.Add(1);
+
+    /// <summary>Adds (or, negative, removes) bytes held by streams.</summary>
+    public void StreamHeld(long bytes) => Interlocked.Add(ref _streamBytes, bytes);
+
+    /// <summary>Bytes held by streams now (the gauge's value).</summary>
+    public long StreamHeldBytes => Volatile.Read(ref _streamBytes);
 
     /// <summary>Counts a request dropped for its deadline.</summary>
     public void Expired() => _expired.Add(1);

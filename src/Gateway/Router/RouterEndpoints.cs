@@ -15,6 +15,7 @@ public static class RouterEndpoints
             var body = $"{healthy}/{total} edges healthy";
             return healthy > 0 ? Results.Text(body) : Results.Text(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
+        app.UseMiddleware<EdgeFailureStatus>();
         app.MapReverseProxy();
         return app;
     }

@@ -1,6 +1,7 @@
 using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Gateway.Router;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -24,7 +25,18 @@ public static class RouterServiceCollectionExtensions
             throw new OptionsValidationException(Options.Options.DefaultName, typeof(RouterOptions), validation.Failures);
         }
 
-        var proxy = services.AddReverseProxy().LoadFromMemory(RouterProxyConfig.Routes(), RouterProxyConfig.Clusters(options));
+        var proxy = services.AddReverseProxy().LoadFromMemory(RouterProxyConfig.Routes(), RouterProxyConfig.Clusters(options))
+            .AddTransforms(transforms => transforms.AddResponseTransform(async response =>
+            {
+                // YARP holds response headers until the first body bytes (so a trailers-only gRPC error stays one
+                // frame). An edge that admits a unary call sends its headers early on purpose, carrying the ETA the
+                // device hedges on: pass those on at once, or they would reach the device only with the reply.
+                if (response.ProxyResponse?.Headers.Contains(ProtocolHeaders.EtaMs) == true && !response.HttpContext.Response.HasStarted)
+                {
+                    await response.HttpContext.Response.StartAsync();
+                    await response.HttpContext.Response.Body.FlushAsync();
+                }
+            }));
         if (options.ResolveDns)
         {
             proxy.AddDnsDestinationResolver(dns => dns.RefreshPeriod = TimeSpan.FromSeconds(Math.Max(1, options.DnsRefreshSeconds)));

@@ -12,6 +12,7 @@ internal static class OrtSessions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            EnableCpuMemArena = options.CpuMemoryArena,
         };
         if (options.IntraOpThreads > 0)
         {

@@ -19,6 +19,13 @@ public sealed record RuntimeOptions
     /// </summary>
     public IReadOnlyList<string> DisabledOptimizers { get; init; } = ["SkipLayerNormFusion"];
 
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena. Default true (fastest for a steady shape). The arena keeps the largest batch's
+    /// buffers for the life of the session and never gives them back, so a server facing arbitrary batch shapes turns it
+    /// off: each run then allocates and frees its own buffers, and memory follows the work actually in flight.
+    /// </summary>
+    public bool CpuMemoryArena { get; init; } = true;
+
     /// <summary>Maximum tokens per text before truncation. Default 256.</summary>
     public int MaxTokens { get; init; } = Text.WordPieceTokenizer.DefaultMaxTokens;
 }

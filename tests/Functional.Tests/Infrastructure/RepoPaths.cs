@@ -14,6 +14,9 @@ internal static class RepoPaths
 
     public static string ScenariosDll => Built("Scenarios", "EdgeSplit.Scenarios.dll");
 
+    /// <summary>Benchmarks and the hostile-client soak (src/Bench).</summary>
+    public static string BenchDll => Built("Bench", "EdgeSplit.Bench.dll");
+
     /// <summary>The container images' health probe (deploy/healthcheck).</summary>
     public static string HealthCheckDll => Built(Path.Combine("..", "deploy", "healthcheck"), "EdgeSplit.HealthCheck.dll");
 

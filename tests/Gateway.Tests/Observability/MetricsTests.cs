@@ -75,7 +75,7 @@ public sealed class MetricsTests
         Assert.Equal(parent, span.ParentSpanId);
     }
 
-    private static async Task<string> ScrapeUntilAsync(HttpClient http, string needle)
+    internal static async Task<string> ScrapeUntilAsync(HttpClient http, string needle)
     {
         using var timeout = new CancellationTokenSource(EdgeNode.Timeout);
         while (true)
