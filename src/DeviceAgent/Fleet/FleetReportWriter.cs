@@ -209,12 +209,12 @@ internal static class FleetReportWriter
         html.Append(CultureInfo.InvariantCulture,
             $"<tr><th>all</th><th>{all.Count}</th><th>{all.P50:F1}</th><th>{all.P95:F1}</th><th>{all.P99:F1}</th><th>{all.Max:F1}</th><th>{summary.LocalLatencyMs.P99:F1}</th>{EnergyCells(summary.Energy, "th")}</tr></table>");
 
-        html.Append("<h2>Phases</h2><table><tr><th>phase</th><th>from s</th><th>to s</th><th>edge</th><th>local</th><th>fallback</th><th>failed</th><th>edge share</th><th>p99 ms</th><th>all-local p99 ms</th><th>p99 / all-local</th><th>mJ / request</th><th>all-local mJ</th><th>energy saved</th></tr>");
+        html.Append("<h2>Phases</h2><table><tr><th>phase</th><th>from s</th><th>to s</th><th>edge</th><th>local</th><th>fallback</th><th>failed</th><th>edge share</th><th>p99 ms</th><th>all-local p99 ms</th><th>p99 / all-local</th><th>mJ / request</th><th>all-local mJ</th><th>energy saved</th><th>why (planner's reason)</th></tr>");
         foreach (var phase in summary.Phases)
         {
             var total = phase.ByRoute.Values.Sum();
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(phase.Label)}</td><td>{phase.StartSeconds:F1}</td><td>{phase.EndSeconds:F1}</td><td>{phase.ByRoute["edge"]}</td><td>{phase.ByRoute["local"]}</td><td>{phase.ByRoute["fallback"]}</td><td>{phase.Failed}</td><td>{Share(phase.ByRoute["edge"], total)}</td><td>{phase.LatencyMs.P99:F1}</td><td>{phase.LocalLatencyMs.P99:F1}</td><td>{Ratio(phase.LatencyMs.P99, phase.LocalLatencyMs.P99)}</td>{EnergyCells(phase.Energy)}</tr>");
+                $"<tr><td>{E(phase.Label)}</td><td>{phase.StartSeconds:F1}</td><td>{phase.EndSeconds:F1}</td><td>{phase.ByRoute["edge"]}</td><td>{phase.ByRoute["local"]}</td><td>{phase.ByRoute["fallback"]}</td><td>{phase.Failed}</td><td>{Share(phase.ByRoute["edge"], total)}</td><td>{phase.LatencyMs.P99:F1}</td><td>{phase.LocalLatencyMs.P99:F1}</td><td>{Ratio(phase.LatencyMs.P99, phase.LocalLatencyMs.P99)}</td>{EnergyCells(phase.Energy)}<td>{E(string.Join(", ", phase.ByReason.Select(r => $"{r.Key} {r.Value}")))}</td></tr>");
         }
 
         html.Append("</table>");

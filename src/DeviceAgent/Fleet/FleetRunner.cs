@@ -186,6 +186,7 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 Link = phone.Link.Name,
                 LocalMs = localMs,
                 Spend = result.Spend,
+                Why = result.Decision.Reason.Split(':')[0],
             });
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

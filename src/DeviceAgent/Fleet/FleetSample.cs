@@ -14,6 +14,12 @@ internal sealed record FleetSample(double AtSeconds, double LatencyMs, string Ro
     /// </summary>
     public double LocalMs { get; init; }
 
+    /// <summary>
+    /// Why the phone's planner chose where the request ran: the decision's reason up to its first colon ("lowest
+    /// predicted latency", "explore", "edge unavailable", "fixed cut 3"...).
+    /// </summary>
+    public string Why { get; init; } = "";
+
     /// <summary>What the request cost the phone (compute, bytes, modelled energy), as the agent accounted it.</summary>
     public DeviceSpend Spend { get; init; } = DeviceSpend.None;
 }

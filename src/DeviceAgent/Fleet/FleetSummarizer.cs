@@ -122,7 +122,11 @@ internal static class FleetSummarizer
         {
             var inside = samples.Where(s => s.AtSeconds >= b.Start && s.AtSeconds < b.End + (b.End == last ? 1e-9 : 0)).ToList();
             var ok = inside.Where(s => s.Succeeded).ToList();
-            return new FleetPhase(b.Label, Math.Round(b.Start, 2), Math.Round(b.End, 2), ByRoute(ok), inside.Count - ok.Count, Latency(ok), LocalLatency(ok), Energy(ok));
+            return new FleetPhase(b.Label, Math.Round(b.Start, 2), Math.Round(b.End, 2), ByRoute(ok), inside.Count - ok.Count, Latency(ok), LocalLatency(ok), Energy(ok))
+            {
+                ByReason = ok.Where(s => s.Why.Length > 0).GroupBy(s => s.Why).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => (long)g.Count()),
+            };
         }).ToList();
     }
 

@@ -86,7 +86,12 @@ internal sealed record FleetPhase(
     [property: JsonPropertyName("failed")] long Failed,
     [property: JsonPropertyName("latencyMs")] LatencySummary LatencyMs,
     [property: JsonPropertyName("localLatencyMs")] LatencySummary LocalLatencyMs,
-    [property: JsonPropertyName("energy")] EnergySummary? Energy);
+    [property: JsonPropertyName("energy")] EnergySummary? Energy)
+{
+    /// <summary>Requests by the planner's reason for where they ran (<see cref="FleetSample.Why"/>), most frequent first.</summary>
+    [JsonPropertyName("byReason")]
+    public IReadOnlyDictionary<string, long> ByReason { get; init; } = new Dictionary<string, long>();
+}
 
 /// <summary>
 /// One slice of the requests — a route, or a device class on a link: where they ran, the most chosen cut, latency,

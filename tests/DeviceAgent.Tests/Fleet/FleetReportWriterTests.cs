@@ -49,8 +49,8 @@ public sealed class FleetReportWriterTests : IDisposable
         var samples = new List<FleetSample>();
         for (var i = 0; i < 30; i++)
         {
-            samples.Add(Sample(i, "local", 8) with { DeviceClass = flagship.Name, Link = "3g", LocalMs = 10 });
-            samples.Add(Sample(i + 0.5, i is >= 10 and < 20 ? "fallback" : "edge", 1) with { DeviceClass = budget.Name, Link = "wifi", LocalMs = 40, Spend = spent });
+            samples.Add(Sample(i, "local", 8) with { DeviceClass = flagship.Name, Link = "3g", LocalMs = 10, Why = "lowest predicted latency" });
+            samples.Add(Sample(i + 0.5, i is >= 10 and < 20 ? "fallback" : "edge", 1) with { DeviceClass = budget.Name, Link = "wifi", LocalMs = 40, Spend = spent, Why = i == 0 ? "explore" : "lowest predicted latency" });
         }
 
         var summary = FleetReportWriter.Write(_directory, samples, samples, [new OutageSpan(10, 20, "all edges down")], phones, 30, "test");
@@ -74,6 +74,9 @@ public sealed class FleetReportWriterTests : IDisposable
         var phases = root.GetProperty("phases").EnumerateArray().ToList();
         Assert.Equal(["before outages", "all edges down", "after outages"], phases.Select(p => p.GetProperty("label").GetString()));
         Assert.True(phases[1].GetProperty("localLatencyMs").GetProperty("p99").GetDouble() > 0);
+        var why = phases[0].GetProperty("byReason").EnumerateObject().Select(r => (r.Name, r.Value.GetInt64())).ToList();
+        Assert.Equal([("lowest predicted latency", 19L), ("explore", 1L)], why);
+        Assert.Contains("lowest predicted latency 19, explore 1", File.ReadAllText(Path.Combine(_directory, "report.html")));
         Assert.True(root.GetProperty("outageLocalLatencyMs").GetProperty("count").GetInt64() > 0);
         Assert.Equal(["wifi", "3g"], root.GetProperty("linkMix").EnumerateArray().Select(l => l.GetProperty("name").GetString()));
         Assert.Equal(["flagship", "budget"], root.GetProperty("deviceMix").EnumerateArray().Select(d => d.GetProperty("name").GetString()));

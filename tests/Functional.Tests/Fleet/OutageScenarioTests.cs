@@ -58,6 +58,10 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         // The breakdown: routes, every phase with its all-local counterfactual, device class x link cells.
         Assert.Equal(["edge", "local", "fallback"], root.GetProperty("routes").EnumerateArray().Select(r => r.GetProperty("route").GetString()));
         Assert.All(phases.Values, p => Assert.True(p.GetProperty("localLatencyMs").GetProperty("count").GetInt64() > 0, p.ToString()));
+        // Why each request ran where it did, and what the phones spent against running everything themselves.
+        Assert.True(phases["before outages"].GetProperty("byReason").EnumerateObject().Any(), phases["before outages"].ToString());
+        Assert.Equal(JsonValueKind.Object, phases["before outages"].GetProperty("energy").ValueKind);
+        Assert.True(root.GetProperty("energy").GetProperty("meanLocalMillijoules").GetDouble() > 0, root.GetProperty("energy").ToString());
         var cells = root.GetProperty("byClassAndLink").EnumerateArray().ToList();
         Assert.Equal(["flagship", "midrange", "budget"], cells.Select(c => c.GetProperty("deviceClass").GetString()));
         Assert.All(cells, c => Assert.Equal("wifi", c.GetProperty("link").GetString()));
