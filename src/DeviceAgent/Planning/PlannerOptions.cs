@@ -48,7 +48,7 @@ public sealed class PlannerOptions
     /// <summary>
     /// Explore at most this often (at first; see <see cref="MaxExploreInterval"/>): while local looks cheaper, send one
     /// request at the best offload cut when the estimates are stale (and the offload, at those estimates, is predicted
-    /// within 3x of local in the objective's terms) or when offloading is a close call (within 1.5x), so a recovered
+    /// within 4x of local in the objective's terms) or when offloading is a close call (within 1.5x), so a recovered
     /// link or edge is noticed. Default 3 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]

@@ -25,9 +25,9 @@ internal sealed class SplitPlanner(PlannerOptions options)
     // An offload plan predicted within this factor of local (in the objective's terms) is re-tried when exploring.
     private const double CloseCallRatio = 1.5;
 
-    // Stale estimates are re-measured only when the offload plan, at those estimates, is within this factor of local:
+    // Stale estimates are re-measured only when the offload plan, at those (decaying) estimates, is within this factor of local:
     // a phone on a 200 ms link whose local run takes 5 ms has nothing to learn from the edge, however old its figures.
-    private const double StaleExploreRatio = 3;
+    private const double StaleExploreRatio = 4;
 
     private static readonly WireEncoding[] PrecisionOrder = [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8, WireEncoding.I4];
 

@@ -123,6 +123,7 @@ public sealed class EdgeOutageTests(AgentHarness harness) : IClassFixture<AgentH
             o.Estimators.StaleAfter = TimeSpan.FromMilliseconds(300);
             o.Estimators.StaleHalfLife = TimeSpan.FromMilliseconds(300);
             o.Planner.ExploreInterval = TimeSpan.FromMilliseconds(300);
+            o.Planner.MaxExploreInterval = TimeSpan.FromMilliseconds(600);
         });
         await agent.StartAsync().WaitAsync(AgentHarness.Timeout);
 
