@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Resilience;
 
@@ -51,7 +52,56 @@ public sealed class EdgeOutageTests(AgentHarness harness) : IClassFixture<AgentH
     }
 
     [Fact]
-    public async Task EmbedAsync_EdgeAcceptsButNeverAnswers_EachRequestWithinLocalTime()
+    public async Task EmbedAsync_EdgeHostGoesSilent_RequestsCostTheirPromisePlusTheTailAndKeepaliveDropsTheEdge()
+    {
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+        await using var proxy = new ThrottlingProxy(gateway.EndPoint);
+        await using var agent = harness.Agent(proxy.Address);
+        await agent.StartAsync().WaitAsync(AgentHarness.Timeout);
+        // A freshly started node can miss the agent's short connect timeout; the probe loop brings it in.
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); !agent.EdgeAvailable && waited.Elapsed < AgentHarness.Timeout;)
+        {
+            await Task.Delay(50);
+        }
+
+        var text = AgentHarness.Texts[1];
+        var local = new List<double>();
+        for (var i = 0; i < 6; i++)
+        {
+            local.Add((await agent.EmbedAsync(text, agent.StageCount).WaitAsync(AgentHarness.Timeout)).ActualMs);
+            Assert.Equal(AgentRoute.Edge, (await agent.EmbedAsync(text, 3).WaitAsync(AgentHarness.Timeout)).Route);
+        }
+
+        // The host goes silent: nothing forwarded either way, no connection closed or reset.
+        proxy.Blackholed = true;
+        var silent = System.Diagnostics.Stopwatch.StartNew();
+        var during = new List<AgentResult>();
+        while (agent.EdgeAvailable && silent.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            during.Add(await agent.EmbedAsync(text, 3).WaitAsync(AgentHarness.Timeout));
+        }
+
+        var dropped = silent.Elapsed;
+        Assert.False(agent.EdgeAvailable, $"the edge still counted as available {dropped.TotalSeconds:F1} s after its host went silent");
+        // Keepalive (1 s + 1 s) fails the connection, the failure opens the circuit; generous for a busy 2-core machine.
+        var bound = GrpcEdgeTransport.KeepAlivePingDelay + GrpcEdgeTransport.KeepAlivePingTimeout;
+        Assert.True(dropped < bound + TimeSpan.FromSeconds(4), $"dropped after {dropped.TotalSeconds:F1} s (keepalive bound {bound.TotalSeconds:F0} s)");
+        Assert.NotEmpty(during);
+        Assert.All(during, r =>
+        {
+            Assert.Equal(AgentRoute.Fallback, r.Route);
+            Assert.True(harness.Similarity(r) > 0.9999);
+        });
+
+        // Each request waited for the node's promise (admission within the plan's uplink + round trip, x2 + 25 ms),
+        // not for the keepalive: its cost is that wait plus the local tail, a small multiple of all-local here.
+        var median = AgentHarness.Median(during.Select(r => r.ActualMs));
+        Assert.True(median <= AgentHarness.Median(local) * 3, $"median {median:F0} ms while silent vs all-local {AgentHarness.Median(local):F0} ms");
+        Assert.All(during, r => Assert.True(r.ActualMs < bound.TotalMilliseconds / 2, $"a request waited {r.ActualMs:F0} ms: {r.Explain()}"));
+    }
+
+    [Fact]
+    public async Task EmbedAsync_EdgeSilentFromTheStart_NeverConnectsAndEveryRequestStaysLocal()
     {
         var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
