@@ -17,10 +17,12 @@ internal sealed record BenefitRow(
     int LocalTails,
     int LocalRequests,
     double ComputeOverHead,
+    int CommonCut,
     string Plans)
 {
     // LocalTails: offloaded requests whose phone started the tail itself (a broken promise or a failure).
     // ComputeOverHead: median, over offloaded requests, of device compute spent / the plan's head cost.
+    // CommonCut: the cut the policy chose most often (the stage count: local).
 
     /// <summary>A fixed cut (all-local and full offload included), as opposed to an auto policy.</summary>
     public bool IsFixed => Cut is not null;
@@ -46,6 +48,7 @@ internal sealed record BenefitRow(
             results.Count(r => r.Route != AgentRoute.Local && r.Spend.TailMs > 0),
             results.Count(r => r.Route == AgentRoute.Local),
             Statistics.Median([.. results.Where(r => r.Route != AgentRoute.Local && r.Decision.Chosen.DeviceMs > 0).Select(r => r.Spend.ComputeMs / r.Decision.Chosen.DeviceMs)]),
+            results.GroupBy(r => r.Cut).MaxBy(g => g.Count())?.Key ?? stageCount,
             string.Join(", ", plans));
     }
 }

@@ -94,9 +94,9 @@ internal static class BenchPolicyCommand
                         rows.AddRange(cell);
                         await WriteCellAsync(output, cell);
                         var auto = cell.Single(r => r.Policy == BenefitBenchmark.AutoLatency);
-                        var offloadCut = Cell(cell, BenefitBenchmark.AutoLatency) is { Edge: > 0 } && auto.Edge * 2 >= auto.Requests ? DominantCut(auto, model.StageCount) : null;
-                        if (offloadCut is { } cut)
+                        if (auto.Edge * 2 >= auto.Requests && auto.CommonCut < model.StageCount)
                         {
+                            var cut = auto.CommonCut;
                             foreach (var (kind, trials) in new[] { (FaultKind.Kill, result.GetValue(kills)), (FaultKind.Blackhole, result.GetValue(blackholes)) })
                             {
                                 var done = await bench.RunFaultsAsync(phone, link, length, lengthTexts[0], cut, kind, trials, cancellation);
@@ -129,12 +129,6 @@ internal static class BenchPolicyCommand
     }
 
     private static BenefitRow Cell(IReadOnlyList<BenefitRow> cell, string policy) => cell.Single(r => r.Policy == policy);
-
-    private static int? DominantCut(BenefitRow auto, int stageCount)
-    {
-        var first = auto.Plans.Split(',')[0].Trim();
-        return first.StartsWith("local", StringComparison.Ordinal) ? null : int.Parse(first[..first.IndexOf('/', StringComparison.Ordinal)], CultureInfo.InvariantCulture) is var cut && cut < stageCount ? cut : null;
-    }
 
     private static async Task WriteCellAsync(TextWriter output, IReadOnlyList<BenefitRow> cell)
     {

@@ -34,6 +34,7 @@ public sealed class SplitAgent : IAsyncDisposable
     private Task? _started;
     private DeviceCostModel? _deviceCost;
     private long _sequence;
+    private readonly Lock _exploreLock = new();
     private double _exploreIntervalMs;
 
     /// <summary>Creates an agent; <paramref name="edge"/> null means device-only. Call <see cref="StartAsync"/> (or just embed).</summary>
@@ -79,6 +80,7 @@ public sealed class SplitAgent : IAsyncDisposable
             : new EdgeClient(edge, validated.Resilience, _link, _edgeCost, _time, loggers.CreateLogger<EdgeClient>(), model.ModelHash, model.StageCount);
         _telemetry = telemetry;
         _energy = new EnergyMeter(validated.Planner.Power, _time);
+        _exploreIntervalMs = validated.Planner.ExploreInterval.TotalMilliseconds;
         telemetry?.ObserveBreaker(() => _edge is { IsAvailable: false });
     }
 
@@ -209,9 +211,9 @@ public sealed class SplitAgent : IAsyncDisposable
     {
         get
         {
-            lock (_startLock)
+            lock (_exploreLock)
             {
-                return _exploreIntervalMs > 0 ? TimeSpan.FromMilliseconds(_exploreIntervalMs) : _options.Planner.ExploreInterval;
+                return TimeSpan.FromMilliseconds(_exploreIntervalMs);
             }
         }
     }
@@ -222,13 +224,12 @@ public sealed class SplitAgent : IAsyncDisposable
     /// </summary>
     private void BackOffExploration(PlanDecision decision)
     {
-        lock (_startLock)
+        lock (_exploreLock)
         {
             var initial = _options.Planner.ExploreInterval.TotalMilliseconds;
             if (decision.Explores)
             {
-                var current = _exploreIntervalMs > 0 ? _exploreIntervalMs : initial;
-                _exploreIntervalMs = Math.Min(current * 2, Math.Max(initial, _options.Planner.MaxExploreInterval.TotalMilliseconds));
+                _exploreIntervalMs = Math.Min(_exploreIntervalMs * 2, Math.Max(initial, _options.Planner.MaxExploreInterval.TotalMilliseconds));
             }
             else if (!decision.Chosen.IsLocal)
             {
