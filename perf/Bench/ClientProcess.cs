@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeSplit.Contracts.V1;
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Processes;
 using Google.Protobuf;
 
 namespace EdgeSplit.Bench;

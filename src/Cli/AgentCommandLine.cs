@@ -4,19 +4,16 @@ using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 using Microsoft.ML.OnnxRuntime;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
-/// <summary>The device agent's command line: one place that maps failures to one-line errors and exit codes.</summary>
-internal static class AgentCommandLine
+/// <summary>The <c>edgesplit</c> command line (embed, partition): one place that maps failures to one-line errors and exit codes.</summary>
+public static class AgentCommandLine
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand("EdgeSplit device agent: split-inference embeddings on the device, the edge, or both.");
         root.Subcommands.Add(EmbedCommand.Create(output));
         root.Subcommands.Add(PartitionCommand.Create(output));
-        root.Subcommands.Add(BenchSplitCommand.Create(output));
-        root.Subcommands.Add(BenchPolicyCommand.Create(output));
-        root.Subcommands.Add(FleetCommand.Create(output));
         var parse = root.Parse(args);
         try
         {

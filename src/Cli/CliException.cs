@@ -1,4 +1,4 @@
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>A usage or input problem reported as one line and exit code 2.</summary>
-internal sealed class CliException(string message) : Exception(message);
+public sealed class CliException(string message) : Exception(message);

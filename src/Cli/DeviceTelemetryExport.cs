@@ -1,16 +1,17 @@
+using EdgeSplit.DeviceAgent.Observability;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace EdgeSplit.DeviceAgent.Observability;
+namespace EdgeSplit.Cli;
 
 /// <summary>
 /// Exports the device agent's telemetry from the CLI: OTLP (traces and metrics) when the standard
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and a Prometheus <c>/metrics</c> listener when a port is given
 /// (the fleet simulator in docker compose is scraped that way).
 /// </summary>
-internal sealed class DeviceTelemetryExport : IDisposable
+public sealed class DeviceTelemetryExport : IDisposable
 {
     private readonly MeterProvider? _meters;
     private readonly TracerProvider? _tracer;

@@ -1,6 +1,6 @@
 using EdgeSplit.DeviceAgent.Edge;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>Creates the transport to an edge URL; the one place the CLI, the benchmark and the tests pick the wire.</summary>
 internal static class EdgeTransportFactory

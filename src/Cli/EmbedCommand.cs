@@ -9,7 +9,7 @@ using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.Inference.Runtime;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary><c>embed</c>: sentence embeddings, split between device and edge.</summary>
 internal static class EmbedCommand
@@ -68,7 +68,9 @@ internal static class EmbedCommand
             var loggers = result.GetValue(verbose) ? new StderrLogger(result.InvocationConfiguration.Error, "agent", Microsoft.Extensions.Logging.LogLevel.Debug) : null;
             using var telemetry = new DeviceTelemetry();
             using var export = DeviceTelemetryExport.Start("edgesplit-device");
-            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers, telemetry: telemetry);
+            var slower = result.GetValue(slowdown);
+            var compute = slower > 1 ? new SlowerDevice(new LocalExecutor(model), slower) : null;
+            await using var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), loggers: loggers, telemetry: telemetry, compute: compute);
             await agent.StartAsync(cancellation);
             var counts = new Dictionary<AgentRoute, int>();
             var spends = new List<DeviceSpend>(inputs.Count);
@@ -127,7 +129,7 @@ internal static class EmbedCommand
             throw new CliException("--device-slowdown must be 1 or more.");
         }
 
-        var options = new DeviceAgentOptions { DeviceSlowdown = slowdown };
+        var options = new DeviceAgentOptions();
         options.Planner.Encoding = encoding;
         options.Planner.Objective = objective.ToLowerInvariant() switch
         {

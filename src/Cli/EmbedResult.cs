@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>One line of <c>embed --json</c>; the planner's fields are present when the agent planned the request.</summary>
 internal sealed record EmbedResult(

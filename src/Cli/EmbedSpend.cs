@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using EdgeSplit.DeviceAgent.Energy;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>
 /// The <c>spend</c> object of <c>embed --json</c>: what a request (or, summed, a run) cost the phone. Milliseconds of

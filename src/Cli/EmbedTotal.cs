@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>The last line <c>embed --json</c> writes to stderr for several texts: requests by route and the summed spend.</summary>
 internal sealed record EmbedTotal(

@@ -2,7 +2,7 @@ using System.CommandLine;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>Options shared by commands that load a model.</summary>
 internal sealed class ModelOptions

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary><c>partition</c>: writes every stage as an ONNX file plus manifest.json.</summary>
 internal static class PartitionCommand

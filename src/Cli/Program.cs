@@ -1,3 +1,3 @@
-using EdgeSplit.DeviceAgent.Cli;
+using EdgeSplit.Cli;
 
 return await AgentCommandLine.RunAsync(args, Console.Out, Console.Error);

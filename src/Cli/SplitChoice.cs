@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>The <c>--split</c> value: all local, automatic, or a fixed cut K (stages [0,K) on the device).</summary>
-internal readonly record struct SplitChoice(SplitMode Mode, int Cut)
+public readonly record struct SplitChoice(SplitMode Mode, int Cut)
 {
     public static SplitChoice Parse(string value)
     {
@@ -27,7 +27,7 @@ internal readonly record struct SplitChoice(SplitMode Mode, int Cut)
 }
 
 /// <summary>How the cut is chosen.</summary>
-internal enum SplitMode
+public enum SplitMode
 {
     Local,
     Auto,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary>
 /// <c>--verbose</c>: the agent's log lines on stderr, one per event. A console logging package would pull a

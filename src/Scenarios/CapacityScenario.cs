@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 using Spectre.Console;
 
 namespace EdgeSplit.Scenarios;

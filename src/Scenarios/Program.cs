@@ -1,8 +1,8 @@
 using System.CommandLine;
-using EdgeSplit.DeviceAgent.Cli;
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Cli;
 using EdgeSplit.Scenarios;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 
 var duration = new Option<double>("--duration") { Description = "Seconds the phones keep sending", DefaultValueFactory = _ => 60 };
 var devices = new Option<int>("--devices") { Description = "Simulated phones", DefaultValueFactory = _ => 40 };
@@ -92,5 +92,5 @@ capacity.SetAction(async (result, cancellation) =>
     }
 });
 
-var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes.") { outage, capacity };
+var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes, and the fleet simulator.") { outage, capacity, FleetCommand.Create(Console.Out) };
 return await root.Parse(args).InvokeAsync();

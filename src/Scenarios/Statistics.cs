@@ -1,4 +1,4 @@
-namespace EdgeSplit.DeviceAgent.Bench;
+namespace EdgeSplit.Scenarios;
 
 /// <summary>Order statistics for benchmark reports: medians and percentiles, not means, on a shared noisy machine.</summary>
 internal static class Statistics

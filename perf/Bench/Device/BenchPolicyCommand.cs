@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeSplit.DeviceAgent.Bench;
-using EdgeSplit.DeviceAgent.Energy;
+using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
+using EdgeSplit.Scenarios.Processes;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Bench.Device;
 
 /// <summary>
 /// <c>bench-policy</c>: the benefit table — every device class x link x text length, auto (latency and energy)
@@ -75,7 +77,7 @@ internal static class BenchPolicyCommand
 
             using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Runtime = new RuntimeOptions { IntraOpThreads = 1 } });
             var corpus = new ReplayCorpus(model, [.. ShortTexts, .. LongTexts]);
-            var profile = DeviceProfiler.Profile(new LocalExecutor(model, 1), [8, 32, 128], 5).Costs;
+            var profile = (await DeviceProfiler.ProfileAsync(new LocalExecutor(model), model, [8, 32, 128], 5, cancellation)).Costs;
             await using var gateway = await GatewayProcess.StartAsync(dll, ["--EdgeSplit:Edge:IntraOpThreads=1"], cpus: pin ? CpuAffinity.AllButFirst : null);
             var bench = new BenefitBenchmark(model, gateway, corpus, profile);
             var inv = CultureInfo.InvariantCulture;

@@ -6,7 +6,7 @@ using EdgeSplit.Inference.Partitioning;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Bench.Device;
 
 /// <summary>
 /// <c>bench-split</c>: what partitioning costs. Times parse + partition, cold and warm loads, and local

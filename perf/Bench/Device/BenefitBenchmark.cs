@@ -2,11 +2,14 @@ using System.Diagnostics;
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
+using EdgeSplit.Scenarios.Processes;
 
-namespace EdgeSplit.DeviceAgent.Bench;
+namespace EdgeSplit.Bench.Device;
 
 /// <summary>
 /// The benefit table (Neurosurgeon's, for this system): for one device class on one link and one text length, every
@@ -142,7 +145,7 @@ internal sealed class BenefitBenchmark(SplitModel model, GatewayProcess gateway,
         // Back quickly after a fault: the benchmark restarts the edge within seconds.
         options.Resilience.ProbeInitialDelay = TimeSpan.FromMilliseconds(100);
         options.Resilience.ProbeMaxDelay = TimeSpan.FromMilliseconds(500);
-        return new SplitAgent(model, transport, options, new ReplayCompute(corpus, scaled, TimeProvider.System), scaled);
+        return new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(options), compute: new ReplayCompute(corpus, scaled, TimeProvider.System));
     }
 
     private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout)

@@ -1,6 +1,7 @@
 using EdgeSplit.DeviceAgent.Execution;
+using EdgeSplit.Scenarios;
 
-namespace EdgeSplit.DeviceAgent.Bench;
+namespace EdgeSplit.Bench.Device;
 
 /// <summary>One policy in one cell of the benefit table: latency percentiles, device energy and where requests ran.</summary>
 internal sealed record BenefitRow(

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Bench.Soak;
 

@@ -5,7 +5,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeSplit.Contracts.V1;
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Processes;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -143,9 +143,6 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The affinity key the router last handed out, if any.</summary>
-    public string? AffinityKey => _affinity;
-
     private Metadata? Headers()
     {
         if (_affinity is null && _deviceId is null && _authorization is null)

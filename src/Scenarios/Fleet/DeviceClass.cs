@@ -1,4 +1,4 @@
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>
 /// A kind of phone in the fleet: its compute is this machine's measured per-stage cost times

@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 using Spectre.Console;
 
-namespace EdgeSplit.DeviceAgent.Cli;
+namespace EdgeSplit.Cli;
 
 /// <summary><c>fleet</c>: N simulated phones against an edge or router, with live progress and a report.</summary>
 internal static class FleetCommand

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>The fleet's progress console: Spectre.Console on the given writer, wide enough for one line per second in logs.</summary>
 internal static class FleetConsole

@@ -1,6 +1,6 @@
-using EdgeSplit.DeviceAgent.Energy;
+using EdgeSplit.Scenarios.Links;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>A fleet load test: how many phones, for how long, how often each sends, and where the report goes.</summary>
 internal sealed record FleetOptions
@@ -28,7 +28,7 @@ internal sealed record FleetOptions
 
     /// <summary>
     /// Links the phones have to the edge and their shares (<see cref="LinkMix.Default"/>: Wi-Fi, 5G, LTE, weak 3G).
-    /// Every phone with a shaping link talks to the edge through its own <see cref="Bench.ThrottlingProxy"/>.
+    /// Every phone with a shaping link talks to the edge through its own <see cref="ThrottlingProxy"/>.
     /// </summary>
     public LinkMix Links { get; init; } = LinkMix.Default;
 

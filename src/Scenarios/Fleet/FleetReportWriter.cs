@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ScottPlot;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>Writes <c>summary.json</c> and a self-contained <c>report.html</c> (charts embedded as PNG).</summary>
 internal static class FleetReportWriter

@@ -3,15 +3,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios.Links;
 using Spectre.Console;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>
 /// Runs N simulated phones against an edge or router. Each phone is a full <see cref="SplitAgent"/> — its own
@@ -60,8 +61,8 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
                 var agentOptions = new DeviceAgentOptions();
                 agentOptions.Resilience.Hedge = options.Hedge;
                 agentOptions.Planner.Power.DeviceComputeWatts = phone.Class.ComputeWatts;
-                agentOptions.Planner.Power.Radio = Energy.RadioPower.Named(phone.Link.Radio);
-                var agent = new SplitAgent(model, transport, agentOptions, new ReplayCompute(corpus, scaled, TimeProvider.System), scaled, telemetry: telemetry);
+                agentOptions.Planner.Power.Radio = RadioPower.Named(phone.Link.Radio);
+                var agent = new SplitAgent(model, transport, Microsoft.Extensions.Options.Options.Create(agentOptions), telemetry: telemetry, compute: new ReplayCompute(corpus, scaled, TimeProvider.System));
                 agents.Add((agent, phone, scaled));
             }
 
@@ -103,8 +104,7 @@ internal sealed class FleetRunner(SplitModel model, FleetOptions options, IAnsiC
     private LinearStageCost[] MeasureProfile()
     {
         // This machine's per-stage cost, fitted like the agent's own start-up profile; the phone classes scale it.
-        var executor = new LocalExecutor(model, 1);
-        return DeviceProfiler.Profile(executor, [8, 24, 48], 3).Costs;
+        return DeviceProfiler.ProfileAsync(new LocalExecutor(model), model, [8, 24, 48], 3, CancellationToken.None).GetAwaiter().GetResult().Costs;
     }
 
     /// <summary>The edge's address for the link proxies (an http:// URL; a host name is resolved once, IPv4 first).</summary>

@@ -1,8 +1,8 @@
 using System.Globalization;
-using EdgeSplit.DeviceAgent.Energy;
+using EdgeSplit.Scenarios.Links;
 using HdrHistogram;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>Turns fleet samples into <see cref="FleetSummary"/>: totals, routes, phases and device class x link cells.</summary>
 internal static class FleetSummarizer

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>What <c>summary.json</c> holds.</summary>
 internal sealed record FleetSummary

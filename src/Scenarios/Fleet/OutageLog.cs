@@ -1,4 +1,4 @@
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>Where an orchestrating scenario notes outages (seconds since the fleet started) for the report.</summary>
 internal sealed class OutageLog

@@ -3,7 +3,7 @@ using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>
 /// A simulated phone's compute: returns the corpus's real activations and embeddings after waiting as long
@@ -12,32 +12,31 @@ namespace EdgeSplit.DeviceAgent.Fleet;
 /// </summary>
 internal sealed class ReplayCompute(ReplayCorpus corpus, IReadOnlyList<LinearStageCost> profile, TimeProvider time) : IDeviceCompute
 {
-    public DeviceCostModel? CostModel { get; set; }
+    public IReadOnlyList<LinearStageCost>? KnownProfile => profile;
 
-    public async Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken)
+    public async Task<Activation> HeadAsync(TokenBatch tokens, int cut, double[] stageMs, CancellationToken cancellationToken)
     {
         var entry = corpus.Find(tokens);
-        await RunAsync(0, cut, tokens.Sequence, cancellationToken);
+        await RunAsync(0, cut, tokens.Sequence, stageMs, cancellationToken);
         return entry.Activations[cut];
     }
 
-    public async Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken)
+    public async Task<float[]> TailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
     {
         var entry = corpus.Find(activation);
-        await RunAsync(activation.NextStage, corpus.StageCount, activation.Sequence, cancellationToken);
+        await RunAsync(activation.NextStage, corpus.StageCount, activation.Sequence, stageMs, cancellationToken);
         return entry.Embedding;
     }
 
-    public async Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken)
+    public async Task<float[]> FullAsync(TokenBatch tokens, double[] stageMs, CancellationToken cancellationToken)
     {
         var entry = corpus.Find(tokens);
-        await RunAsync(0, corpus.StageCount, tokens.Sequence, cancellationToken);
+        await RunAsync(0, corpus.StageCount, tokens.Sequence, stageMs, cancellationToken);
         return entry.Embedding;
     }
 
-    private async Task RunAsync(int from, int to, int tokens, CancellationToken cancellationToken)
+    private async Task RunAsync(int from, int to, int tokens, double[] stageMs, CancellationToken cancellationToken)
     {
-        var stageMs = new double[corpus.StageCount];
         var total = 0.0;
         for (var stage = from; stage < to; stage++)
         {
@@ -46,6 +45,5 @@ internal sealed class ReplayCompute(ReplayCorpus corpus, IReadOnlyList<LinearSta
         }
 
         await Task.Delay(TimeSpan.FromMilliseconds(total), time, cancellationToken);
-        CostModel?.Observe(from, to, tokens, stageMs);
     }
 }

@@ -1,7 +1,7 @@
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 
-namespace EdgeSplit.DeviceAgent.Fleet;
+namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>
 /// Real activations of every corpus sentence at every cut, computed once with the real model, so hundreds

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
-using EdgeSplit.DeviceAgent.Energy;
 
-namespace EdgeSplit.DeviceAgent.Bench;
+namespace EdgeSplit.Scenarios.Links;
 
 /// <summary>
 /// A loopback TCP proxy that emulates the link between a phone and its edge on real bytes: one-way latency,

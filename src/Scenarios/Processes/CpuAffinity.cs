@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EdgeSplit.DeviceAgent.Bench;
+namespace EdgeSplit.Scenarios.Processes;
 
 /// <summary>
 /// Pins processes to CPUs with util-linux <c>taskset</c>, so that a benchmark running device and edge on one

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeSplit.DeviceAgent.Bench;
+namespace EdgeSplit.Scenarios.Processes;
 
 /// <summary>
 /// A gateway (edge or router) as a real child process (<c>dotnet EdgeSplit.Gateway.dll --urls http://127.0.0.1:PORT</c>),

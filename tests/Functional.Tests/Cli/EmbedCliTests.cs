@@ -90,7 +90,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     {
         // A forced cut to a healthy edge is the edge's work: the phone runs the head, waits on the node's promise,
         // and never computes the tail it offloaded.
-        await using var edge = await EdgeSplit.DeviceAgent.Bench.GatewayProcess.StartAsync(RepoPaths.GatewayDll, ["--EdgeSplit:Edge:IntraOpThreads=1"], TimeSpan.FromSeconds(60));
+        await using var edge = await EdgeSplit.Scenarios.Processes.GatewayProcess.StartAsync(RepoPaths.GatewayDll, ["--EdgeSplit:Edge:IntraOpThreads=1"], TimeSpan.FromSeconds(60));
         string[] texts = [.. Enumerable.Range(0, 8).Select(i => $"request {i}: phones run the first layers and the edge runs the rest.")];
 
         var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, ["embed", "--json", "--edge", edge.Address.ToString(), "--split", "3", .. texts]);
@@ -210,7 +210,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [InlineData("10")]
     public async Task Fleet_RampNotWithinDuration_OneLineErrorAndExitCode2(string ramp)
     {
-        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--ramp", ramp);
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--ramp", ramp]);
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);
@@ -223,7 +223,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [InlineData("wifi:-0.2", "the share of wifi must be a positive number")]
     public async Task Fleet_BadLinks_OneLineErrorAndExitCode2(string links, string expected)
     {
-        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links);
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links]);
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);
@@ -233,7 +233,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [Fact]
     public async Task Fleet_LinksWithHttpsEdge_OneLineErrorAndExitCode2()
     {
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "https://127.0.0.1:1", "--duration", "10", "--links", "lte");
+        var (code, _, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "https://127.0.0.1:1", "--duration", "10", "--links", "lte"]);
 
         Assert.Equal(2, code);
         AssertOneLineError(stderr, "needs an http:// edge");

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 using SkiaSharp;
 
-namespace EdgeSplit.DeviceAgent.Tests.Fleet;
+namespace EdgeSplit.Scenarios.Tests.Fleet;
 
 public sealed class FleetReportWriterTests : IDisposable
 {

@@ -3,10 +3,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.DeviceAgent.Bench;
-using EdgeSplit.DeviceAgent.Energy;
+using EdgeSplit.Scenarios.Links;
 
-namespace EdgeSplit.DeviceAgent.Tests.Bench;
+namespace EdgeSplit.Scenarios.Tests.Links;
 
 /// <summary>
 /// The link emulator's phone-link knobs on loopback sockets: asymmetric bandwidth, jitter, loss and a blackholed host.

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Links;
 
-namespace EdgeSplit.DeviceAgent.Tests.Bench;
+namespace EdgeSplit.Scenarios.Tests.Links;
 
 /// <summary>The link emulator itself, on loopback sockets: latency and bandwidth must be what the tests and benchmark think.</summary>
 public sealed class ThrottlingProxyTests : IAsyncLifetime

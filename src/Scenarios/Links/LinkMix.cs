@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EdgeSplit.DeviceAgent.Energy;
+namespace EdgeSplit.Scenarios.Links;
 
 /// <summary>
 /// Link profiles and the share of a fleet on each, parsed from <c>wifi</c> (every phone on one link) or

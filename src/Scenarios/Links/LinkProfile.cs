@@ -1,4 +1,4 @@
-namespace EdgeSplit.DeviceAgent.Energy;
+namespace EdgeSplit.Scenarios.Links;
 
 /// <summary>
 /// The network a phone has to its edge: round-trip time, uplink and downlink bandwidth, jitter (one-way, added

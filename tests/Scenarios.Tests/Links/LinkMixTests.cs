@@ -1,7 +1,7 @@
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 
-namespace EdgeSplit.DeviceAgent.Tests.Energy;
+namespace EdgeSplit.Scenarios.Tests.Links;
 
 public sealed class LinkMixTests
 {
