@@ -14,6 +14,13 @@ public static class AgentCommandLine
         var root = new RootCommand("EdgeSplit device agent: split-inference embeddings on the device, the edge, or both.");
         root.Subcommands.Add(EmbedCommand.Create(output));
         root.Subcommands.Add(PartitionCommand.Create(output));
+        return await InvokeAsync(root, args, output, error);
+    }
+
+    /// <summary>Runs <paramref name="root"/>: a bad option or input is one line on <paramref name="error"/> and exit code 2, never a stack trace.</summary>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(root);
         var parse = root.Parse(args);
         try
         {

@@ -1,6 +1,6 @@
 using EdgeSplit.Inference.Models;
 
-namespace EdgeSplit.Inference.Tests;
+namespace EdgeSplit.Tests.Shared;
 
 /// <summary>Snowflake arctic-embed-xs (CLS pooling) from its package, written out as plain files like a user model.</summary>
 internal static class ArcticModel

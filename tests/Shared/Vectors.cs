@@ -1,7 +1,13 @@
-namespace EdgeSplit.Inference.Tests;
+namespace EdgeSplit.Tests.Shared;
 
+/// <summary>Vector checks shared by the test projects (linked into each, see tests/Shared).</summary>
 internal static class Vectors
 {
+    /// <summary>Cosine similarity, accumulated in double.</summary>
+    public static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b) =>
+        Cosine(a as float[] ?? [.. a], b as float[] ?? [.. b]);
+
+    /// <summary>Cosine similarity, accumulated in double.</summary>
     public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double dot = 0, na = 0, nb = 0;

@@ -5,6 +5,7 @@ using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
+using EdgeSplit.Scenarios;
 
 namespace EdgeSplit.Bench.Device;
 
@@ -77,7 +78,7 @@ internal static class BenchSplitCommand
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"parse {parseMs:F0} ms; partition (8 segments, in memory) median {Median(partitionMs):F0} ms of 5"));
+                $"parse {parseMs:F0} ms; partition (8 segments, in memory) median {Statistics.Median(partitionMs):F0} ms of 5"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"cold load {cold.TotalMs:F0} ms (hash {cold.HashMs:F0}, parse {cold.ParseMs:F0}, partition {cold.PartitionMs:F0}, cache write {cold.CacheWriteMs:F0}, sessions {cold.SessionsMs:F0})"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -118,13 +119,7 @@ internal static class BenchSplitCommand
             ys.Add(clock.Elapsed.TotalMilliseconds);
         }
 
-        return (Median(a), Median(b));
-    }
-
-    internal static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        return (Statistics.Median(a), Statistics.Median(b));
     }
 
     internal static TokenBatch SyntheticTokens(int batch, int tokens, int vocabSize)

