@@ -50,7 +50,8 @@ internal static class EmbedCommand
             }
 
             using var model = SplitModel.Load(modelOptions.LoadSource(result), modelOptions.SplitOptions(result));
-            var cut = choice.Mode == SplitMode.Local ? model.StageCount : choice.Cut;
+            // Fully local is cut = stage count; auto leaves the cut to the planner (the value is then unused).
+            var cut = choice.Cut ?? model.StageCount;
             if (choice.Mode == SplitMode.Fixed && cut > model.StageCount)
             {
                 throw new CliException($"--split {cut} is out of range: this model has {model.StageCount} stages (0..{model.StageCount}).");

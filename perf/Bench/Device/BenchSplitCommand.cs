@@ -66,15 +66,15 @@ internal static class BenchSplitCommand
         try
         {
             var options = new SplitModelOptions { Runtime = runtime, Cache = new SegmentCache(cacheRoot) };
-            LoadReport cold, warm;
+            ModelLoadTimings cold, warm;
             using (var model = SplitModel.Load(source, options))
             {
-                cold = model.LoadReport;
+                cold = model.LoadTimings;
             }
 
             using (var model = SplitModel.Load(source, options))
             {
-                warm = model.LoadReport;
+                warm = model.LoadTimings;
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
