@@ -193,6 +193,14 @@ internal sealed class ThrottlingProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Resets every open connection and refuses new ones: what a peer sees when the upstream host dies.</summary>
+    public void Kill()
+    {
+        _stopping.Cancel();
+        _listener.Stop();
+        DropConnections();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
