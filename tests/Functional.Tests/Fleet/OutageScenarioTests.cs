@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeSplit.Functional.Tests.DeviceAgent;
 using EdgeSplit.Functional.Tests.Infrastructure;
 
 namespace EdgeSplit.Functional.Tests.Fleet;
@@ -6,7 +7,10 @@ namespace EdgeSplit.Functional.Tests.Fleet;
 /// <summary>
 /// The scripted outage end to end: router + 3 edge processes, a fleet through the router, one edge killed,
 /// then all, then restored. Nothing may fail, and traffic must go local while no edge lives and come back after.
+/// A whole deployment on a 2-core machine: it runs alone (the non-parallel collection), or it would measure its
+/// neighbours.
 /// </summary>
+[Collection(AgentProcesses.Name)]
 public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
 {
     private readonly TempDirectory _temp;
@@ -67,5 +71,21 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         Assert.All(cells, c => Assert.Equal("wifi", c.GetProperty("link").GetString()));
         Assert.Equal(12, cells.Sum(c => c.GetProperty("devices").GetInt32()));
         Assert.Equal(12, Assert.Single(root.GetProperty("linkMix").EnumerateArray()).GetProperty("devices").GetInt32());
+
+        // The report's charts as a person sees them: four images, none blank, each with the series it names, and
+        // the outages shaded on the three time charts (the cut chart has no time axis: the same-run control).
+        var charts = ReportCharts.Read(Path.Combine(report, "report.html")).ByTitle;
+        var described = string.Join("\n", charts.Select(c => $"{c.Key}: {c.Value}"));
+        Assert.True(charts.Count == 4, described);
+        var latency = charts["Latency percentiles over time"];
+        var routes = charts["Route mix over time"];
+        var cuts = charts["Cut points chosen"];
+        var queue = charts["Edge queue depth (from reply load reports)"];
+        Assert.All(charts.Values, c => Assert.True(c.Colours > 50, $"a blank chart:\n{described}"));
+        Assert.True(latency.SeriesHues >= 3, $"p50, p95, p99:\n{described}");
+        Assert.True(routes.SeriesHues >= 3, $"edge, local, fallback (failed stays on zero):\n{described}");
+        Assert.True(cuts.SeriesHues >= 2, $"edge and local bars:\n{described}");
+        Assert.True(queue.SeriesHues >= 1, $"queue depth mean/max:\n{described}");
+        Assert.All(new[] { latency, routes, queue }, c => Assert.True(c.TintedShare > 0.05 && c.TintedShare > 5 * cuts.TintedShare, $"outage shading missing:\n{described}"));
     }
 }

@@ -8,7 +8,11 @@ internal static class CliRun
     public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentAsync(string cacheDirectory, params string[] args) =>
         await RunAsync(RepoPaths.DeviceAgentDll, cacheDirectory, args);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args) =>
+        await RunAsync(dll, cacheDirectory, args, new Dictionary<string, string>());
+
+    /// <summary>Runs <paramref name="dll"/> with extra environment variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +28,11 @@ internal static class CliRun
 
         start.Environment["EDGESPLIT_CACHE"] = cacheDirectory;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
