@@ -49,4 +49,48 @@ internal static class CliRun
 
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Runs the device agent CLI and hands each stdout line to <paramref name="onLine"/> as it is printed.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentStreamingAsync(string cacheDirectory, Action<string> onLine, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(RepoPaths.DeviceAgentDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["EDGESPLIT_CACHE"] = cacheDirectory;
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var stdout = new System.Text.StringBuilder();
+        var stdoutDone = new TaskCompletionSource();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                stdoutDone.TrySetResult();
+                return;
+            }
+
+            stdout.AppendLine(e.Data);
+            onLine(e.Data);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            await stdoutDone.Task.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"device agent {string.Join(' ', args)} did not finish in 3 minutes.");
+        }
+
+        return (process.ExitCode, stdout.ToString(), await stderr);
+    }
 }
