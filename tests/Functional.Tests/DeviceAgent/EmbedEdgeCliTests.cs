@@ -48,7 +48,7 @@ public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDi
         var printed = 0;
         var killedAfter = -1;
         var edgeAnswers = 0;
-        var (code, stdout, stderr) = await CliRun.DeviceAgentStreamingAsync(temp.Combine("cache"), line =>
+        var (code, stdout, stderr) = await CliRun.DeviceAgentStreamingAsync(temp.Combine("cache"), null, line =>
         {
             printed++;
             edgeAnswers += line.Contains("\"route\":\"edge\"", StringComparison.Ordinal) ? 1 : 0;
@@ -76,5 +76,31 @@ public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDi
         Assert.Equal("local", routes[^1]);
         Assert.Contains("60 requests:", stderr);
         Assert.Contains("errors 0", stderr);
+    }
+
+    [Fact]
+    public async Task Embed_ObjectiveEnergy_OffloadsOnWifiStaysLocalOn3G()
+    {
+        // The same 6x-slow device and edge: on Wi-Fi offloading saves the phone's energy; on 3G one offload costs the
+        // radio's high-power tail (seconds at ~1 W), more than computing the whole model, so every request stays local.
+        await using var gateway = await AgentHarness.StartGatewayAsync();
+        string[] texts = ["set an alarm for six thirty tomorrow morning", "what is the weather going to be like in lisbon this weekend"];
+
+        async Task<List<JsonElement>> EmbedAsync(string radio)
+        {
+            var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(temp.Combine("cache"),
+                ["embed", "--edge", gateway.Address.ToString(), "--split", "auto", "--objective", "energy", "--radio", radio, "--device-slowdown", "6", "--json", .. texts]);
+            Assert.True(code == 0, stderr);
+            return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).Where(e => e.TryGetProperty("text", out _))];
+        }
+
+        var wifi = await EmbedAsync("wifi");
+        var threeG = await EmbedAsync("3g");
+
+        Assert.Equal(2, wifi.Count);
+        Assert.Contains(wifi, e => e.GetProperty("route").GetString() == "edge" && e.GetProperty("spend").GetProperty("savedMj").GetDouble() > 0);
+        Assert.Equal(2, threeG.Count);
+        Assert.All(threeG, e => Assert.Equal("local", e.GetProperty("route").GetString()));
+        Assert.All(wifi.Concat(threeG), e => Assert.Equal("lowest predicted device energy", e.GetProperty("reason").GetString()));
     }
 }

@@ -51,7 +51,8 @@ internal static class CliRun
     }
 
     /// <summary>Runs the device agent CLI and hands each stdout line to <paramref name="onLine"/> as it is printed.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentStreamingAsync(string cacheDirectory, Action<string> onLine, params string[] args)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentStreamingAsync(
+        string cacheDirectory, IReadOnlyDictionary<string, string>? environment, Action<string> onLine, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(RepoPaths.DeviceAgentDll);
@@ -62,6 +63,11 @@ internal static class CliRun
 
         start.Environment["EDGESPLIT_CACHE"] = cacheDirectory;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         var stdout = new System.Text.StringBuilder();
         var stdoutDone = new TaskCompletionSource();
         using var process = new Process { StartInfo = start };
