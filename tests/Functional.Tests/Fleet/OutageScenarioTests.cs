@@ -25,10 +25,11 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         // One link for every phone: this test is about outage handling. With the default mix only the few budget
         // phones of 12 on a fast link offload, so whether the surviving edges serve anyone in the 1-of-3 phase
         // would hang on which phones those are. Wi-Fi keeps real shaping (RTT, rates, jitter, loss).
-        // 48 s: the restart of three edges at 70% takes ~6 s on a loaded 2-core machine, and phones need a few
+        // 60 s: the restart of three edges at 70% takes ~6 s on a loaded 2-core machine, and phones need a few
         // seconds more (router health check, breaker probe, planner exploration) before they offload again; at
-        // 36 s the phase after the outages was ~5 s and sometimes showed no edge answer.
-        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "48", "--devices", "12", "--rps", "2", "--links", "wifi", "--report", report]);
+        // 36 s the phase after the outages was ~5 s and sometimes showed no edge answer, at 48 s (~7 s after the
+        // restart) it still did once in a full-suite run on a machine shared with other builds.
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "60", "--devices", "12", "--rps", "2", "--links", "wifi", "--report", report]);
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         Assert.True(File.Exists(Path.Combine(report, "report.html")));
@@ -47,7 +48,7 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         // Only requests already answered by an edge when it was killed may still count as edge in that phase.
         Assert.True(Routed(allDown, "edge") <= downTotal / 20, $"edge answers while no edge lived: {allDown}");
         Assert.True(Routed(phases["1 of 3 edges down"], "edge") > 0, "the surviving edges must keep serving");
-        Assert.True(Routed(phases["after outages"], "edge") > 0, "traffic must return to the edges after they are back");
+        Assert.True(Routed(phases["after outages"], "edge") > 0, $"traffic must return to the edges after they are back: {phases["after outages"]}");
 
         // p99 while edges are down stays within local latency as measured in the same run (a same-run ratio,
         // generous for a shared 2-core machine). Not against the all-local counterfactual: that is replayed compute

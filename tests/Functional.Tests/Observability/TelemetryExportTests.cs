@@ -27,16 +27,20 @@ public sealed class TelemetryExportTests(TempDirectory temp) : IClassFixture<Tem
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
         });
 
-        // The device CLI over http/protobuf: it flushes when it exits.
+        // The device CLI over http/protobuf: it flushes when it exits. A few lines a little apart, since the agent
+        // answers locally until its connection to the edge is up.
+        var lines = temp.Combine("otlp-lines.txt");
+        await File.WriteAllLinesAsync(lines, Enumerable.Range(0, 8).Select(i => $"{AgentHarness.Texts[i % AgentHarness.Texts.Length]} ({i})"));
         var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.DeviceAgentDll, temp.Combine("cache"),
-            ["embed", "--edge", edge.Address.ToString(), "--split", "3", "--json", "play something calm", "set an alarm for six"],
+            ["embed", "--edge", edge.Address.ToString(), "--split", "3", "--json", "--file", lines, "--interval-ms", "150"],
             new Dictionary<string, string>
             {
                 ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.HttpEndpoint.ToString().TrimEnd('/'),
                 ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             });
         Assert.True(code == 0, stderr);
-        Assert.Equal(2, Regex.Count(stdout, "\"route\":\"edge\""));
+        var offloaded = Regex.Count(stdout, "\"route\":\"edge\"");
+        Assert.True(offloaded > 0, stdout);
 
         static bool Has(IEnumerable<OtlpItem> items, string signal, string protocol, string service, string name) =>
             items.Any(i => i.Signal == signal && i.Protocol == protocol && i.Service == service && i.Name == name);
@@ -44,14 +48,18 @@ public sealed class TelemetryExportTests(TempDirectory temp) : IClassFixture<Tem
             Has(items, "span", "grpc", "edgesplit-edge", "edgesplit.edge.infer") &&
             Has(items, "metric", "grpc", "edgesplit-edge", "edgesplit.edge.request.duration") &&
             Has(items, "span", "http/protobuf", "edgesplit-device", "edgesplit.device.embed") &&
-            Has(items, "metric", "http/protobuf", "edgesplit-device", "edgesplit.device.requests"), Arrival);
+            Has(items, "metric", "http/protobuf", "edgesplit-device", "edgesplit.device.requests") &&
+            items.Where(i => i.Name == "edgesplit.edge.infer").Select(i => i.TraceId)
+                .Intersect(items.Where(i => i.Name == "edgesplit.device.embed").Select(i => i.TraceId)).Count() >= offloaded, Arrival);
         Assert.True(arrived, $"received:\n{collector.Describe()}");
 
         // W3C trace context over gRPC metadata: each device request and the edge work it caused share one trace.
         var deviceTraces = collector.Items.Where(i => i.Name == "edgesplit.device.embed").Select(i => i.TraceId).ToHashSet();
         var edgeTraces = collector.Items.Where(i => i.Name == "edgesplit.edge.infer").Select(i => i.TraceId).ToHashSet();
-        Assert.Equal(2, deviceTraces.Count);
-        Assert.Subset(edgeTraces, deviceTraces);
+        // (The agent's own link probes reach the edge in traces of their own, so the edge has more traces than that.)
+        Assert.Equal(8, deviceTraces.Count);
+        var joined = deviceTraces.Intersect(edgeTraces).Count();
+        Assert.True(joined >= offloaded, $"{joined} device traces continue on the edge; {offloaded} requests were offloaded");
     }
 
     [Fact]
