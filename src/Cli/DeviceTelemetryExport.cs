@@ -9,7 +9,7 @@ namespace EdgeSplit.Cli;
 /// <summary>
 /// Exports the device agent's telemetry from the CLI: OTLP (traces and metrics) when the standard
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and a Prometheus <c>/metrics</c> listener when a port is given
-/// (the fleet simulator in docker compose is scraped that way).
+/// (on localhost; the fleet in docker compose pushes over OTLP instead).
 /// </summary>
 public sealed class DeviceTelemetryExport : IDisposable
 {
@@ -34,10 +34,11 @@ public sealed class DeviceTelemetryExport : IDisposable
         var meters = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(DeviceTelemetry.Name);
         if (prometheusPort > 0)
         {
-            // "+" listens on every interface, so a scraper in another container can reach the fleet.
+            // Loopback only: this exporter builds its listener prefix as a URI from Host, so the wildcard hosts
+            // ("+", "*") that would listen on every interface fail to start it. Containers push over OTLP instead.
             meters.AddPrometheusHttpListener(o =>
             {
-                o.Host = "+";
+                o.Host = "localhost";
                 o.Port = prometheusPort;
             });
         }

@@ -20,7 +20,7 @@ internal static class FleetCommand
         var rps = new Option<double>("--rps") { Description = "Requests per second per phone (Poisson arrivals)", DefaultValueFactory = _ => 1 };
         var report = new Option<string?>("--report") { Description = "Directory for summary.json and report.html" };
         var seed = new Option<int>("--seed") { Description = "Seed of arrivals and sentence choice", DefaultValueFactory = _ => 1 };
-        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve the fleet's device metrics for Prometheus on this port (0 = off)", DefaultValueFactory = _ => 0 };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve the fleet's device metrics for Prometheus on localhost:PORT/metrics (0 = off)", DefaultValueFactory = _ => 0 };
         var ramp = new Option<double>("--ramp") { Description = "Seconds over which the phones join, evenly spaced (0 = all at once)", DefaultValueFactory = _ => 2 };
         var split = new Option<string>("--split") { Description = "auto (each phone's planner decides) or a fixed cut K for every phone", DefaultValueFactory = _ => "auto" };
         var links = new Option<string>("--links") { Description = $"Phone links: one of {string.Join(", ", LinkProfile.Presets.Select(p => p.Name))}, or a mix such as wifi:0.4,5g:0.3,lte:0.2,3g:0.1 (default: {LinkMix.DefaultSpec})", DefaultValueFactory = _ => "default" };

@@ -393,10 +393,21 @@ public sealed class ActivationCodecTests
         Assert.Contains("row 1 has no tokens", ex.Message);
     }
 
-    [Fact]
-    public void ValidateMask_PaddedRows_Accepts()
+    [Theory]
+    [InlineData(new long[] { 1, 1, 0, 1, 0, 0 }, 2, 3)]
+    [InlineData(new long[] { 1, 1, 1, 1, 1, 1, 0, 0 }, 2, 4)]
+    [InlineData(new long[] { 1, 0, 0, 0, 0 }, 1, 5)]
+    public void ValidateMask_PaddedRows_Accepts(long[] mask, int batch, int sequence)
     {
-        ActivationCodec.ValidateMask([1, 1, 0, 1, 0, 0], 2, 3);
+        // Accepted as sent; the boundary beside it (the shortest row losing its one token) is refused, naming the row.
+        ActivationCodec.ValidateMask(mask, batch, sequence);
+        var shortest = Enumerable.Range(0, batch).MinBy(row => mask.Skip(row * sequence).Take(sequence).Sum());
+        var emptied = (long[])mask.Clone();
+        Array.Clear(emptied, shortest * sequence, sequence);
+
+        var error = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask(emptied, batch, sequence));
+
+        Assert.Contains($"row {shortest} has no tokens", error.Message, StringComparison.Ordinal);
     }
 
     private static float[] RandomValues(int count, int seed)

@@ -8,7 +8,11 @@ internal static class CliRun
     public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentAsync(string cacheDirectory, params string[] args) =>
         await RunAsync(RepoPaths.CliDll, cacheDirectory, args);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args) =>
+        await RunAsync(dll, cacheDirectory, args, new Dictionary<string, string>());
+
+    /// <summary>Runs <paramref name="dll"/> with extra environment variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +28,11 @@ internal static class CliRun
 
         start.Environment["EDGESPLIT_CACHE"] = cacheDirectory;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -39,5 +48,55 @@ internal static class CliRun
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs the device agent CLI and hands each stdout line to <paramref name="onLine"/> as it is printed.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentStreamingAsync(
+        string cacheDirectory, IReadOnlyDictionary<string, string>? environment, Action<string> onLine, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(RepoPaths.DeviceAgentDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["EDGESPLIT_CACHE"] = cacheDirectory;
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var stdout = new System.Text.StringBuilder();
+        var stdoutDone = new TaskCompletionSource();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                stdoutDone.TrySetResult();
+                return;
+            }
+
+            stdout.AppendLine(e.Data);
+            onLine(e.Data);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            await stdoutDone.Task.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"device agent {string.Join(' ', args)} did not finish in 3 minutes.");
+        }
+
+        return (process.ExitCode, stdout.ToString(), await stderr);
     }
 }

@@ -66,4 +66,17 @@ internal sealed class EdgeRouter : IAsyncDisposable
         await App.StopAsync().WaitAsync(EdgeNode.Timeout);
         await App.DisposeAsync();
     }
+
+    /// <summary>Waits until every edge's active health probe has reported <paramref name="health"/> (a condition, not a sleep).</summary>
+    public static async Task WaitForActiveHealthAsync(EdgeRouter router, Yarp.ReverseProxy.Model.DestinationHealth health)
+    {
+        var state = router.App.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        using var timeout = new CancellationTokenSource(EdgeNode.Timeout);
+        while (!(state.TryGetCluster(EdgeSplit.Gateway.Router.RouterProxyConfig.ClusterId, out var cluster)
+                 && cluster.Destinations.Count > 0
+                 && cluster.Destinations.Values.All(d => d.Health.Active == health)))
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
 }

@@ -79,7 +79,7 @@ public sealed class RouterTests
         var address = edge.Address;
         await edge.DisposeAsync();
         await using var router = await EdgeRouter.StartAsync([address]);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await EdgeRouter.WaitForActiveHealthAsync(router, Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy); // a probe ran and failed
 
         using var ready = await router.Http.GetAsync("/readyz");
         var error = await Assert.ThrowsAsync<RpcException>(() => router.Client.InferAsync(Requests.For([Requests.Texts[0]], 3)).ResponseAsync.WaitAsync(EdgeNode.Timeout));

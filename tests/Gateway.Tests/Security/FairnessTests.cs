@@ -7,8 +7,11 @@ using Xunit.Abstractions;
 namespace EdgeSplit.Gateway.Tests.Security;
 
 /// <summary>
-/// One greedy device offering 40x its quota must not raise the other devices' p99 by more than 20%. The same run
-/// alternates windows with and without the greedy device, so background load on the machine hits both alike.
+/// One greedy device offering 40x its quota beside 12 devices using theirs: the greedy one is held to its quota
+/// (burst + rate per window, the rest refused) while every request of the others is served. The same run alternates
+/// windows with and without the greedy device and prints the others' p99 in both: on a quiet machine within 20%,
+/// with the limits off +25% to +93%. That effect is smaller than p99's noise on a shared 2-core machine (one run
+/// here measured 2.6x with the limits on, the next two 1.01x and 1.10x), so it is reported, not asserted.
 /// </summary>
 [Collection(LoadSensitiveCollection.Name)]
 public sealed class FairnessTests(ITestOutputHelper output)
@@ -19,10 +22,8 @@ public sealed class FairnessTests(ITestOutputHelper output)
     private static readonly TimeSpan NormalPeriod = TimeSpan.FromMilliseconds(200); // 5 requests/s per device, its full quota
     private static readonly TimeSpan GreedyPeriod = TimeSpan.FromMilliseconds(5); // 200 requests/s offered
 
-    private const int Attempts = 3;
-
     [Fact]
-    public async Task Infer_GreedyDeviceOverItsQuota_OtherDevicesP99RisesLessThanTwentyPercent()
+    public async Task Infer_GreedyDeviceOverItsQuota_HeldToQuotaWhileEveryOtherRequestIsServed()
     {
         // Thirteen simulated devices, their gRPC client and the node share one process's thread pool here: without
         // spare threads, pool starvation (hundreds of ms) would be measured instead of the node's fairness.
@@ -32,29 +33,18 @@ public sealed class FairnessTests(ITestOutputHelper output)
         await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings(
             "--EdgeSplit:Limits:Tiers:standard:RequestsPerSecond=5", "--EdgeSplit:Limits:Tiers:standard:Burst=5"));
 
-        // p99 over ~600 samples on a shared 2-core machine moves by tens of percent when a neighbour compiles:
-        // up to three measurements, and the greedy device must stay within 20% in one of them. Without the
-        // limiter the greedy device triples the node's load and every attempt fails (checked by hand: see the commit).
-        var ratios = new List<double>();
-        for (var attempt = 0; attempt < Attempts; attempt++)
-        {
-            var run = await MeasureAsync(node, tokens, attempt);
-            output.WriteLine($"attempt {attempt}: {run.Detail}");
-            output.WriteLine($"attempt {attempt}: normal devices p99 {run.P99Without:F2} ms alone ({run.Without} requests), {run.P99With:F2} ms beside the greedy device ({run.With}); " +
-                $"greedy sent {run.Sent}, served {run.Served}, limited {run.Limited}");
-            Assert.True(run.Without > 200 && run.With > 200, $"too few samples: {run.Without}, {run.With}");
-            Assert.True(run.Limited > run.Sent / 2, $"the greedy device was not held to its quota: {run.Served} served of {run.Sent}");
+        // Five alternating pairs of 2 s windows (~600 samples per side). A refused request of a normal device
+        // throws (RESOURCE_EXHAUSTED) and fails the test.
+        var run = await MeasureAsync(node, tokens, attempt: 0);
+        output.WriteLine(run.Detail);
+        output.WriteLine($"normal devices p99 {run.P99Without:F2} ms alone ({run.Without} requests), {run.P99With:F2} ms beside the greedy device ({run.With}); " +
+            $"greedy sent {run.Sent}, served {run.Served}, limited {run.Limited}");
+        Assert.True(run.Without > 200 && run.With > 200, $"too few samples: {run.Without}, {run.With}");
+        Assert.True(run.Limited > run.Sent / 2, $"the greedy device was not held to its quota: {run.Served} served of {run.Sent}");
 
-            // Each greedy window may spend a full burst (the bucket refills while the device is quiet) plus its rate.
-            Assert.InRange(run.Served, 1, PairsOfWindows * (int)(5 + (5 * Window.TotalSeconds * 1.5)));
-            ratios.Add(run.P99With / run.P99Without);
-            if (ratios[^1] <= 1.2)
-            {
-                return;
-            }
-        }
-
-        Assert.Fail($"the greedy device raised the other devices' p99 by more than 20% in every attempt: {string.Join(", ", ratios.Select(r => r.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        // Each greedy window may spend a full burst (the bucket refills while the device is quiet) plus its rate.
+        Assert.InRange(run.Served, 1, PairsOfWindows * (int)(5 + (5 * Window.TotalSeconds * 1.5)));
+        output.WriteLine($"p99 beside the greedy device / alone: {run.P99With / run.P99Without:F2} (reported, not asserted)");
     }
 
     private static async Task<Measurement> MeasureAsync(EdgeNode node, TestTokens tokens, int attempt)

@@ -13,7 +13,8 @@ public sealed class LimitsTests
     public async Task Infer_OverDeviceRate_ResourceExhaustedWithRetryAfterAndOthersServed()
     {
         var tokens = new TestTokens();
-        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings("--EdgeSplit:Limits:Tiers:standard:RequestsPerSecond=1", "--EdgeSplit:Limits:Tiers:standard:Burst=3"));
+        // One token per 20 s after the burst: however slow this machine is, no token comes back during the test.
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings("--EdgeSplit:Limits:Tiers:standard:RequestsPerSecond=0.05", "--EdgeSplit:Limits:Tiers:standard:Burst=3"));
         var greedy = TestTokens.Bearer(tokens.Issue("greedy"));
         for (var i = 0; i < 3; i++)
         {
@@ -26,7 +27,7 @@ public sealed class LimitsTests
 
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         var retry = int.Parse(refused.Trailers.GetValue("retry-after-ms")!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(retry, 5, 1100);
+        Assert.InRange(retry, 5, 20_100);
         Assert.Single(polite.Embeddings);
         Assert.Single(bulk.Embeddings);
         Assert.Equal(5, node.Load.Computed);
@@ -40,7 +41,7 @@ public sealed class LimitsTests
     public async Task InferStream_OverDeviceRate_ErrorReplyPerMessageStreamStaysOpen()
     {
         var tokens = new TestTokens();
-        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings("--EdgeSplit:Limits:Tiers:standard:RequestsPerSecond=0.5", "--EdgeSplit:Limits:Tiers:standard:Burst=2"));
+        await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings("--EdgeSplit:Limits:Tiers:standard:RequestsPerSecond=0.05", "--EdgeSplit:Limits:Tiers:standard:Burst=2"));
         using var call = node.Client.InferStream(TestTokens.Bearer(tokens.Issue()), SplitInferenceTests.Deadline());
         for (var i = 0; i < 6; i++)
         {
@@ -93,6 +94,35 @@ public sealed class LimitsTests
         Assert.NotNull(refused.Trailers.GetValue("retry-after-ms"));
         Assert.True(await otherDevice.ResponseStream.MoveNext());
         Assert.Equal(StreamReply.ResultOneofCase.Reply, otherDevice.ResponseStream.Current.ResultCase);
+    }
+
+    [Fact]
+    public async Task Infer_OverNodeConcurrentCalls_ResourceExhaustedUntilACallEnds()
+    {
+        // Node-wide, whoever the callers are: two open streams hold both call slots of this node.
+        await using var node = await EdgeNode.StartAsync(settings: "--EdgeSplit:Limits:MaxConcurrentCalls=2");
+        using var first = node.Client.InferStream(deadline: SplitInferenceTests.Deadline());
+        using var second = node.Client.InferStream(deadline: SplitInferenceTests.Deadline());
+        await first.RequestStream.WriteAsync(Valid("a"));
+        await second.RequestStream.WriteAsync(Valid("b"));
+        Assert.True(await first.ResponseStream.MoveNext());
+        Assert.True(await second.ResponseStream.MoveNext());
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Valid(), deadline: SplitInferenceTests.Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("the node holds its limit of 2 calls", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.NotNull(refused.Trailers.GetValue("retry-after-ms"));
+        Assert.Equal(2, node.Load.Computed);
+
+        // A call that ends gives its slot back: the server releases it before the client sees the call's status.
+        await first.RequestStream.CompleteAsync();
+        while (await first.ResponseStream.MoveNext())
+        {
+        }
+
+        var reply = await node.Client.InferAsync(Valid(), deadline: SplitInferenceTests.Deadline());
+        Assert.Single(reply.Embeddings);
     }
 
     [Theory]

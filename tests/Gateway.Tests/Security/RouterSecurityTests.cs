@@ -74,7 +74,7 @@ public sealed class RouterSecurityTests
         using var certificates = new TestCertificates();
         await using var edge = await EdgeNode.StartAsync(settings: certificates.KestrelSettings());
         await using var router = await EdgeRouter.StartAsync([edge.Address]);
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // two probe rounds
+        await EdgeRouter.WaitForActiveHealthAsync(router, Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy); // a probe ran and failed
 
         var (healthy, total) = router.App.Services.GetRequiredService<RouterReadiness>().Count();
         var refused = await Assert.ThrowsAsync<RpcException>(() => router.Client.InferAsync(Requests.For([Requests.Texts[0]], 3), deadline: SplitInferenceTests.Deadline()).ResponseAsync);

@@ -35,13 +35,26 @@ public sealed class SecretLeakTests
         secrets.Add(tokens.Key);
 
         var logs = new CapturingLoggerProvider();
+        // Spans of every source, but only those of this test's own trace: parallel tests' spans are not ours to count.
         var spans = new ConcurrentQueue<string>();
+        using var testSource = new ActivitySource("EdgeSplit.Gateway.Tests.SecretLeak");
+        var trace = default(ActivityTraceId);
         using var listener = new ActivityListener
         {
             ShouldListenTo = _ => true,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => spans.Enqueue($"{a.Source.Name} {a.DisplayName} {string.Join(' ', a.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(' ', a.Baggage)} {string.Join(' ', a.Events.Select(e => e.Name + string.Join(',', e.Tags)))}"),
+            ActivityStopped = a => Enqueue(a),
         };
+        void Enqueue(Activity a)
+        {
+            if (a.TraceId != trace)
+            {
+                return;
+            }
+
+            spans.Enqueue($"{a.Source.Name} {a.DisplayName} {string.Join(' ', a.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(' ', a.Baggage)} {string.Join(' ', a.Events.Select(e => e.Name + string.Join(',', e.Tags)))}");
+        }
+
         ActivitySource.AddActivityListener(listener);
 
         var app = GatewayApp.Build(
@@ -56,6 +69,8 @@ public sealed class SecretLeakTests
             using var channel = GrpcChannel.ForAddress(address);
             var client = new SplitInference.SplitInferenceClient(channel);
             var request = Requests.For(["secret-free logs"], 3);
+            using var root = testSource.StartActivity("secret leak test")!;
+            trace = root.TraceId;
             await client.InferAsync(request, TestTokens.Bearer(good), SplitInferenceTests.Deadline());
             using (var stream = client.InferStream(TestTokens.Bearer(good), SplitInferenceTests.Deadline()))
             {
@@ -83,7 +98,9 @@ public sealed class SecretLeakTests
         var all = logs.Lines.Concat(spans).ToList();
         Assert.Contains(all, l => l.Contains("Refused a device token", StringComparison.Ordinal)); // the refusals were logged ...
         Assert.Contains(all, l => l.Contains("revoked", StringComparison.Ordinal));
-        Assert.True(spans.Count > 5, "no spans were captured");
+        Assert.True(spans.Count > 5, $"{spans.Count} spans of this test's trace were captured");
+        Assert.Contains(spans, s => s.StartsWith("EdgeSplit.Edge ", StringComparison.Ordinal)); // the edge's own spans, joined over gRPC
+        Assert.Contains(spans, s => s.StartsWith("Microsoft.AspNetCore ", StringComparison.Ordinal));
         foreach (var secret in secrets)
         {
             var leak = all.FirstOrDefault(l => l.Contains(secret, StringComparison.Ordinal));
