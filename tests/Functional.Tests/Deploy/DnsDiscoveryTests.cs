@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Processes;
 using EdgeSplit.Functional.Tests.DeviceAgent;
 using EdgeSplit.Functional.Tests.Infrastructure;
 

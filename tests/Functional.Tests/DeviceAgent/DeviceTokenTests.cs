@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Processes;
 using EdgeSplit.Functional.Tests.Infrastructure;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;

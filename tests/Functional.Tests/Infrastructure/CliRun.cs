@@ -55,7 +55,7 @@ internal static class CliRun
         string cacheDirectory, IReadOnlyDictionary<string, string>? environment, Action<string> onLine, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(RepoPaths.DeviceAgentDll);
+        start.ArgumentList.Add(RepoPaths.CliDll);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

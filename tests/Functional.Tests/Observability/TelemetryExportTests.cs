@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Processes;
 using EdgeSplit.Functional.Tests.DeviceAgent;
 using EdgeSplit.Functional.Tests.Infrastructure;
 
@@ -31,7 +31,7 @@ public sealed class TelemetryExportTests(TempDirectory temp) : IClassFixture<Tem
         // answers locally until its connection to the edge is up.
         var lines = temp.Combine("otlp-lines.txt");
         await File.WriteAllLinesAsync(lines, Enumerable.Range(0, 8).Select(i => $"{AgentHarness.Texts[i % AgentHarness.Texts.Length]} ({i})"));
-        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.DeviceAgentDll, temp.Combine("cache"),
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.CliDll, temp.Combine("cache"),
             ["embed", "--edge", edge.Address.ToString(), "--split", "3", "--json", "--file", lines, "--interval-ms", "150"],
             new Dictionary<string, string>
             {
