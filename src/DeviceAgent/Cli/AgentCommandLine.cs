@@ -17,6 +17,8 @@ internal static class AgentCommandLine
         root.Subcommands.Add(BenchSplitCommand.Create(output));
         root.Subcommands.Add(BenchPolicyCommand.Create(output));
         root.Subcommands.Add(FleetCommand.Create(output));
+        root.Subcommands.Add(MakeDecoderCommand.CreateModelGroup(output));
+        root.Subcommands.Add(GenerateCommand.Create(output));
         var parse = root.Parse(args);
         try
         {
