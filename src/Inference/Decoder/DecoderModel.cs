@@ -86,6 +86,38 @@ public sealed class DecoderModel : IDisposable
         return new DecoderModel(file, partition.Manifest, info, sessions);
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> (a model.onnx or its directory) is a decoder: decoder.json beside it, or a graph
+    /// input named <c>past_key_values.0.key</c>.
+    /// </summary>
+    public static bool IsDecoder(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return false;
+        }
+
+        var file = Directory.Exists(path) ? Path.Combine(path, DecoderModelInfo.ModelFileName) : path;
+        if (!File.Exists(file))
+        {
+            return false;
+        }
+
+        if (File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, DecoderModelInfo.FileName)))
+        {
+            return true;
+        }
+
+        try
+        {
+            return Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(file)).Graph?.Input.Any(i => i.Name == DecoderNames.PastKey(0)) == true;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A new empty cache for stages [from, to).</summary>
     public KvCache NewCache(int from, int to)
     {
