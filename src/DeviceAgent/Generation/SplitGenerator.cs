@@ -15,6 +15,12 @@ internal sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory?
     /// <summary>Called with the failure that moved a session to the device.</summary>
     public Action<Exception>? OnFailover { get; init; }
 
+    /// <summary>Positions the device ran through stages [0, k) (each position once, whatever the edge did).</summary>
+    public int HeadPositions { get; private set; }
+
+    /// <summary>Times the tail's KV was rebuilt on the device from the retained cut rows (one prefill of [k, N) each).</summary>
+    public int TailRebuilds { get; private set; }
+
     /// <summary>Generates the tokens one by one.</summary>
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -59,6 +65,7 @@ internal sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory?
             {
                 var position = ids.Count - input.Length;
                 var hidden = model.Forward(0, cut, [head], input, null, input.Length);
+                HeadPositions += input.Length;
                 int token;
                 GenerationRoute route;
                 if (cut == stages)
@@ -98,6 +105,7 @@ internal sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory?
                         {
                             // Rebuild the tail's cache from every retained cut row: one prefill of [k, N).
                             tail = model.NewCache(cut, stages);
+                            TailRebuilds++;
                             logits = model.Forward(cut, stages, [tail], null, retained.ToArray(), retained.Count / width);
                         }
                         else
