@@ -26,7 +26,7 @@ internal sealed class DecodeScheduler : BackgroundService
     private readonly Lock _budget = new();
     private long _reserved;
 
-    public DecodeScheduler(GenerationHost host, IOptions<GenerationOptions> options, TimeProvider time, GenerationMetrics metrics, ILogger<DecodeScheduler> logger)
+    public DecodeScheduler(GenerationHost host, IOptions<GenerationOptions> options, TimeProvider time, GenerationMetrics metrics, Edge.LoadTracker load, ILogger<DecodeScheduler> logger)
     {
         _host = host;
         _options = options.Value;
@@ -34,6 +34,7 @@ internal sealed class DecodeScheduler : BackgroundService
         _metrics = metrics;
         _logger = logger;
         metrics.Observe(() => SessionCount, () => KvBytesInUse, () => Interlocked.Read(ref _reserved));
+        load.Generation = () => (SessionCount, KvBytesInUse);
     }
 
     /// <summary>Open sessions.</summary>
@@ -136,12 +137,15 @@ internal sealed class DecodeScheduler : BackgroundService
     private void RunPass(List<Work> pending)
     {
         var model = _host.Model!;
-        foreach (var prefill in pending.Where(w => w.Positions > 1 || w.Session.Cache.Length == 0))
+        // Split before running anything: a one-token prefill looks like a decode step once it has run.
+        var prefills = pending.Where(w => w.Positions > 1 || w.Session.Cache.Length == 0).ToList();
+        var steps = pending.Except(prefills).ToList();
+        foreach (var prefill in prefills)
         {
             Run(model, [prefill], prefill.Positions);
         }
 
-        foreach (var group in pending.Where(w => w.Positions == 1 && w.Session.Cache.Length > 0).GroupBy(w => w.Session.Cut))
+        foreach (var group in steps.GroupBy(w => w.Session.Cut))
         {
             foreach (var chunk in group.Chunk(_options.MaxBatchSessions))
             {
@@ -224,5 +228,3 @@ internal sealed class DecodeScheduler : BackgroundService
     }
 }
 
-/// <summary>A token the edge produced.</summary>
-internal sealed record StepResult(int Token, int Position, double NodeMs, int BatchSessions);
