@@ -22,10 +22,11 @@ internal static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "Nucleus mass in (0, 1]", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sampling draws", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "One JSON object per token, then a summary" };
+        var explain = new Option<bool>("--explain") { Description = "Print the planner's prediction for local and every cut, and its choice (stderr)" };
         var prompt = new Argument<string>("prompt") { Description = "Prompt text" };
         var command = new Command("generate", "Generate text with a decoder LLM, streaming tokens as they are produced.")
         {
-            model, edge, split, maxNew, temperature, topP, seed, json, prompt,
+            model, edge, split, maxNew, temperature, topP, seed, json, explain, prompt,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -40,22 +41,40 @@ internal static class GenerateCommand
             sampling.Validate();
             using var decoder = DecoderModel.Load(result.GetValue(model)!.FullName);
             var edgeUrl = result.GetValue(edge);
+            await using var link = edgeUrl is null ? null : GenerationLinkFactory.Create(edgeUrl, decoder.Manifest.HiddenSize);
+            var text = result.GetValue(prompt)!;
+            var promptIds = decoder.Tokenizer.Encode(text);
             int? cut = choice.Mode switch
             {
                 SplitMode.Local => null,
                 SplitMode.Fixed when choice.Cut < 1 || choice.Cut > decoder.StageCount =>
                     throw new CliException($"--split {choice.Cut} is out of range: this decoder has {decoder.StageCount} stages (1..{decoder.StageCount})."),
                 SplitMode.Fixed => choice.Cut == decoder.StageCount ? null : choice.Cut,
-                _ => edgeUrl is null ? null : Math.Max(1, decoder.StageCount / 2),
+                _ => -1,
             };
-            await using var link = edgeUrl is null ? null : GenerationLinkFactory.Create(edgeUrl, decoder.Manifest.HiddenSize);
+            if (cut == -1 || result.GetValue(explain))
+            {
+                var (prefill, decode) = GenerationPlanner.MeasureDevice(decoder, promptIds);
+                var edgeCosts = link is null ? null : await GenerationPlanner.MeasureEdgeAsync(decoder, link, promptIds, cancellation);
+                var costs = new GenerationCosts(prefill, decode, edgeCosts?.PrefillMsPerToken, edgeCosts?.DecodeMs, edgeCosts?.RoundTripMs ?? 0, edgeCosts?.BytesPerMs ?? 1);
+                var plan = GenerationPlanner.Plan(costs, decoder.StageCount, decoder.Manifest.HiddenSize, promptIds.Count, tokens);
+                if (cut == -1)
+                {
+                    cut = plan.Cut;
+                }
+
+                if (result.GetValue(explain))
+                {
+                    await result.InvocationConfiguration.Error.WriteLineAsync(GenerationPlanner.Explain(plan, decoder.StageCount));
+                }
+            }
+
             var generator = new SplitGenerator(decoder, link)
             {
                 OnFailover = ex => result.InvocationConfiguration.Error.WriteLine($"edge failed ({ex.GetType().Name}: {ex.Message}); continuing on the device"),
             };
             var asJson = result.GetValue(json);
-            var text = result.GetValue(prompt)!;
-            var request = new GenerationRequest { Prompt = decoder.Tokenizer.Encode(text), MaxNewTokens = tokens, Cut = cut, Sampling = sampling };
+            var request = new GenerationRequest { Prompt = promptIds, MaxNewTokens = tokens, Cut = cut, Sampling = sampling };
             var clock = Stopwatch.StartNew();
             double? firstMs = null;
             var count = 0;

@@ -13,6 +13,9 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
     /// <summary>Sessions in the decode run of the last token.</summary>
     public int LastBatchSessions { get; private set; }
 
+    /// <summary>Node-side milliseconds of the last token (receipt of the row to the token).</summary>
+    public double LastNodeMs { get; private set; }
+
     public Task<int> PrefillAsync(float[] rows, int positions, CancellationToken cancellationToken) =>
         ExchangeAsync(new GenerateRequest { Prefill = new GeneratePrefill { Activation = ActivationCodec.Encode(rows, 1, positions, hidden, Encoding.F32) } }, stepTimeout * 4, cancellationToken);
 
@@ -53,6 +56,7 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
         var reply = call.ResponseStream.Current;
         SessionId = reply.SessionId;
         LastBatchSessions = reply.BatchSessions;
+        LastNodeMs = reply.NodeMs;
         return reply.Token;
     }
 }
