@@ -19,6 +19,7 @@ internal static class AgentCommandLine
         root.Subcommands.Add(FleetCommand.Create(output));
         root.Subcommands.Add(MakeDecoderCommand.CreateModelGroup(output));
         root.Subcommands.Add(GenerateCommand.Create(output));
+        root.Subcommands.Add(BenchGenerateCommand.Create(output));
         var parse = root.Parse(args);
         try
         {
