@@ -31,6 +31,29 @@ public sealed class SplitGenerationFailoverTests(GenerationHarness harness) : IC
     }
 
     [Fact]
+    public async Task Generate_SampledWithSeed_EdgeThenKilled_SameTokensAsLocalSampling()
+    {
+        var sampling = new Inference.Decoder.SamplingOptions { Temperature = 0.8, TopP = 0.9, Seed = 7 };
+        var local = await GenerationHarness.CollectAsync(new SplitGenerator(harness.Model), harness.Request(null) with { Sampling = sampling });
+        var edge = await harness.StartEdgeAsync();
+        await using var _ = edge;
+        await using var link = new GenerationLinkFactory(edge.Address, harness.Model.Manifest.HiddenSize);
+
+        var tokens = await GenerationHarness.CollectAsync(new SplitGenerator(harness.Model, link), harness.Request(Cut) with { Sampling = sampling }, afterToken: n =>
+        {
+            if (n == 20)
+            {
+                edge.Kill();
+            }
+        });
+
+        Assert.NotEqual(harness.Expected, local.Select(t => t.Token));
+        Assert.Equal(local.Select(t => t.Token), tokens.Select(t => t.Token));
+        Assert.All(tokens.Take(20), t => Assert.Equal(GenerationRoute.Edge, t.Route));
+        Assert.All(tokens.Skip(20), t => Assert.Equal(GenerationRoute.Failover, t.Route));
+    }
+
+    [Fact]
     public async Task Generate_EdgeSigkilledAtToken10Of48_SameTokensRestLocalOneTailPrefill()
     {
         var edge = await harness.StartEdgeAsync();
