@@ -50,6 +50,7 @@ internal static class BenchGenerateCommand
                 {
                     await using var link = GenerationLinkFactory.Create(url, decoder.Manifest.HiddenSize);
                     await LatencyAsync(output, decoder, link, result.GetValue(cut), result.GetValue(steps), cancellation);
+                    await OverheadAsync(output, decoder, link, result.GetValue(cut), result.GetValue(steps) * 4, cancellation);
                 }
             }
             finally
@@ -143,6 +144,32 @@ internal static class BenchGenerateCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {name,-18} TTFT {Median(firsts),8:F2} ms   TPOT {Median(perToken),7:F2} ms   routes {string.Join(",", routes).ToLowerInvariant()}"));
         }
+    }
+
+    private static async Task OverheadAsync(TextWriter output, DecoderModel model, GenerationLinkFactory link, int cut, int steps, CancellationToken cancellationToken)
+    {
+        var prompt = model.Tokenizer.Encode("How much does the node add to each decode step?").Select(i => (long)i).ToArray();
+        var head = model.NewCache(0, cut);
+        await using var session = (GrpcGenerationLink)await link.OpenAsync(model.ModelHash, cut, SamplingOptions.Greedy, cancellationToken);
+        var token = await session.PrefillAsync(model.Forward(0, cut, [head], prompt, null, prompt.Length), prompt.Length, cancellationToken);
+        var overhead = new List<double>();
+        var compute = new List<double>();
+        for (var i = 0; i < steps; i++)
+        {
+            var row = model.Forward(0, cut, [head], [token], null, 1);
+            token = await session.StepAsync(row, head.Length - 1, cancellationToken);
+            overhead.Add(session.LastNodeMs - session.LastComputeMs);
+            compute.Add(session.LastComputeMs);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"node overhead per decode step over its ONNX Runtime time ({steps} steps, one session): median {Median(overhead):F3} ms, p90 {Percentile(overhead, 0.9):F3} ms (ORT median {Median(compute):F2} ms)"));
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        values.Sort();
+        return values[Math.Min(values.Count - 1, (int)(p * values.Count))];
     }
 
     private static double Median(List<double> values)

@@ -16,6 +16,9 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
     /// <summary>Node-side milliseconds of the last token (receipt of the row to the token).</summary>
     public double LastNodeMs { get; private set; }
 
+    /// <summary>ONNX Runtime milliseconds of the node's run that produced the last token.</summary>
+    public double LastComputeMs { get; private set; }
+
     public Task<int> PrefillAsync(float[] rows, int positions, CancellationToken cancellationToken) =>
         ExchangeAsync(new GenerateRequest { Prefill = new GeneratePrefill { Activation = ActivationCodec.Encode(rows, 1, positions, hidden, Encoding.F32) } }, stepTimeout * 4, cancellationToken);
 
@@ -57,6 +60,7 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
         SessionId = reply.SessionId;
         LastBatchSessions = reply.BatchSessions;
         LastNodeMs = reply.NodeMs;
+        LastComputeMs = reply.ComputeMs;
         return reply.Token;
     }
 }

@@ -160,7 +160,9 @@ internal sealed class DecodeScheduler : BackgroundService
         try
         {
             var rows = batch.Count == 1 ? batch[0].Rows : batch.SelectMany(w => w.Rows).ToArray();
+            var started = _time.GetTimestamp();
             var logits = model.Forward(cut, model.StageCount, batch.Select(w => w.Session.Cache).ToArray(), null, rows, positions);
+            var computeMs = _time.GetElapsedTime(started).TotalMilliseconds;
             var vocab = model.Manifest.VocabSize;
             _metrics.Batch(batch.Count);
             for (var i = 0; i < batch.Count; i++)
@@ -171,7 +173,7 @@ internal sealed class DecodeScheduler : BackgroundService
                 var nodeMs = _time.GetElapsedTime(batch[i].Received).TotalMilliseconds;
                 _metrics.Token(nodeMs / 1000, decode: positions == 1);
                 session.Finish(_time.GetTimestamp());
-                batch[i].Result.TrySetResult(new StepResult(token, position, nodeMs, batch.Count));
+                batch[i].Result.TrySetResult(new StepResult(token, position, nodeMs, batch.Count, computeMs));
             }
         }
         catch (Exception ex)

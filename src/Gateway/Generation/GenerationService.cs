@@ -90,6 +90,7 @@ internal sealed class GenerationService(GenerationHost host, DecodeScheduler sch
                     Token = result.Token,
                     NodeMs = result.NodeMs,
                     BatchSessions = result.BatchSessions,
+                    ComputeMs = result.ComputeMs,
                 }, ct);
             }
         }
