@@ -42,11 +42,12 @@ public sealed class GenerateServiceTests(DecoderFiles files) : IClassFixture<Dec
         Assert.True(load.KvBytesInUse > 0);
         for (var step = 0; step < steps; step++)
         {
-            // Every session sends its row before any reads its token: the node sees them together.
-            foreach (var (call, head, tokens) in sessions)
+            // Every session's row is computed first and then all are sent back to back, before any token is read:
+            // the node's loop finds them waiting together.
+            var requests = sessions.Select(s => DecoderEdge.Step(Model.Forward(0, Cut, [s.Head], [s.Tokens[^1]], null, 1), s.Head.Length - 1, Hidden)).ToList();
+            for (var i = 0; i < sessions.Count; i++)
             {
-                var position = head.Length;
-                await call.RequestStream.WriteAsync(DecoderEdge.Step(Model.Forward(0, Cut, [head], [tokens[^1]], null, 1), position, Hidden));
+                await sessions[i].Call.RequestStream.WriteAsync(requests[i]);
             }
 
             foreach (var (call, _, tokens) in sessions)
