@@ -10,7 +10,15 @@ public sealed class DecoderFiles : IDisposable
         Directory = Path.Combine(Path.GetTempPath(), "edgesplit-gw-decoder-" + Guid.NewGuid().ToString("N")[..8]);
         DecoderModelWriter.Write(Directory, DecoderLayout.Gpt2, DecoderDimensions.Tiny(DecoderLayout.Gpt2), seed: 5);
         Model = DecoderModel.Load(Directory);
+        LlamaDirectory = Path.Combine(Directory, "llama");
+        DecoderModelWriter.Write(LlamaDirectory, DecoderLayout.Llama, DecoderDimensions.Tiny(DecoderLayout.Llama), seed: 5);
+        Llama = DecoderModel.Load(LlamaDirectory);
     }
+
+    /// <summary>A tiny Llama-layout decoder (grouped-query attention, rotary positions).</summary>
+    public string LlamaDirectory { get; }
+
+    internal DecoderModel Llama { get; }
 
     public string Directory { get; }
 
@@ -21,6 +29,7 @@ public sealed class DecoderFiles : IDisposable
     public void Dispose()
     {
         Model.Dispose();
+        Llama.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

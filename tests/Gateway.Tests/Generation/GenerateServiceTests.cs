@@ -12,26 +12,29 @@ public sealed class GenerateServiceTests(DecoderFiles files) : IClassFixture<Dec
 
     private int Hidden => Model.Manifest.HiddenSize;
 
-    [Fact]
-    public async Task Generate_SessionsAtDifferentPositions_DecodeStepsShareRunsAndTokensMatchLocal()
+    [Theory]
+    [InlineData(DecoderLayout.Gpt2)]
+    [InlineData(DecoderLayout.Llama)]
+    public async Task Generate_SessionsAtDifferentPositions_DecodeStepsShareRunsAndTokensMatchLocal(DecoderLayout layout)
     {
-        await using var edge = await DecoderEdge.StartAsync(files.ModelFile);
+        var model = layout == DecoderLayout.Gpt2 ? Model : files.Llama;
+        await using var edge = await DecoderEdge.StartAsync(layout == DecoderLayout.Gpt2 ? files.ModelFile : Path.Combine(files.LlamaDirectory, DecoderModelInfo.ModelFileName));
         string[] prompts = ["one", "two words", "a prompt of several more words than the others", "four", "middle sized prompt here", "x"];
         const int steps = 12;
         var expected = new List<List<int>>();
         foreach (var prompt in prompts)
         {
-            expected.Add(LocalGreedy(prompt, steps + 1));
+            expected.Add(LocalGreedy(model, prompt, steps + 1));
         }
 
         var sessions = new List<(Grpc.Core.AsyncDuplexStreamingCall<GenerateRequest, GenerateReply> Call, KvCache Head, List<int> Tokens)>();
         var batchSizes = new List<int>();
         foreach (var prompt in prompts)
         {
-            var ids = Model.Tokenizer.Encode(prompt).Select(i => (long)i).ToArray();
-            var head = Model.NewCache(0, Cut);
-            var call = await edge.OpenAsync(Model.ModelHash, Cut);
-            var reply = await DecoderEdge.ExchangeAsync(call, DecoderEdge.Prefill(Model.Forward(0, Cut, [head], ids, null, ids.Length), ids.Length, Hidden));
+            var ids = model.Tokenizer.Encode(prompt).Select(i => (long)i).ToArray();
+            var head = model.NewCache(0, Cut);
+            var call = await edge.OpenAsync(model.ModelHash, Cut);
+            var reply = await DecoderEdge.ExchangeAsync(call, DecoderEdge.Prefill(model.Forward(0, Cut, [head], ids, null, ids.Length), ids.Length, model.Manifest.HiddenSize));
             Assert.Equal(ids.Length, reply.Position);
             sessions.Add((call, head, [reply.Token]));
         }
@@ -44,7 +47,7 @@ public sealed class GenerateServiceTests(DecoderFiles files) : IClassFixture<Dec
         {
             // Every session's row is computed first and then all are sent back to back, before any token is read:
             // the node's loop finds them waiting together.
-            var requests = sessions.Select(s => DecoderEdge.Step(Model.Forward(0, Cut, [s.Head], [s.Tokens[^1]], null, 1), s.Head.Length - 1, Hidden)).ToList();
+            var requests = sessions.Select(s => DecoderEdge.Step(model.Forward(0, Cut, [s.Head], [s.Tokens[^1]], null, 1), s.Head.Length - 1, model.Manifest.HiddenSize)).ToList();
             for (var i = 0; i < sessions.Count; i++)
             {
                 await sessions[i].Call.RequestStream.WriteAsync(requests[i]);
@@ -123,7 +126,7 @@ public sealed class GenerateServiceTests(DecoderFiles files) : IClassFixture<Dec
             tokens.Add((await DecoderEdge.ExchangeAsync(healthy, DecoderEdge.Step(Model.Forward(0, Cut, [head], [tokens[^1]], null, 1), position, Hidden))).Token);
         }
 
-        Assert.Equal(LocalGreedy("the healthy session", 6), tokens);
+        Assert.Equal(LocalGreedy(Model, "the healthy session", 6), tokens);
         Assert.Equal(1, edge.Scheduler.SessionCount);
     }
 
@@ -174,14 +177,14 @@ public sealed class GenerateServiceTests(DecoderFiles files) : IClassFixture<Dec
         Assert.Equal(ids.Length, admitted.Position);
     }
 
-    private List<int> LocalGreedy(string prompt, int count)
+    private static List<int> LocalGreedy(DecoderModel model, string prompt, int count)
     {
-        var ids = Model.Tokenizer.Encode(prompt).Select(i => (long)i).ToArray();
-        var cache = Model.NewCache(0, Model.StageCount);
-        var tokens = new List<int> { TokenSampler.ArgMax(Model.Forward(0, Model.StageCount, [cache], ids, null, ids.Length)) };
+        var ids = model.Tokenizer.Encode(prompt).Select(i => (long)i).ToArray();
+        var cache = model.NewCache(0, model.StageCount);
+        var tokens = new List<int> { TokenSampler.ArgMax(model.Forward(0, model.StageCount, [cache], ids, null, ids.Length)) };
         while (tokens.Count < count)
         {
-            tokens.Add(TokenSampler.ArgMax(Model.Forward(0, Model.StageCount, [cache], [tokens[^1]], null, 1)));
+            tokens.Add(TokenSampler.ArgMax(model.Forward(0, model.StageCount, [cache], [tokens[^1]], null, 1)));
         }
 
         return tokens;
