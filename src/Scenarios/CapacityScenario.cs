@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 using Spectre.Console;
 
 namespace EdgeSplit.Scenarios;
@@ -73,11 +73,7 @@ internal sealed class CapacityScenario(string gatewayDll, string workDirectory, 
             }
         }
 
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToList();
-            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-        }
+        static double Median(IEnumerable<double> values) => Statistics.Median([.. values]);
 
         var directP50 = Median(direct.Select(s => s.LatencyMsByRoute["edge"].P50));
         var routedP50 = Median(routed.Select(s => s.LatencyMsByRoute["edge"].P50));

@@ -1,4 +1,4 @@
-using EdgeSplit.DeviceAgent.Bench;
+using EdgeSplit.Scenarios.Processes;
 using Spectre.Console;
 
 namespace EdgeSplit.Scenarios;

@@ -1,8 +1,8 @@
 using System.Globalization;
-using EdgeSplit.DeviceAgent.Bench;
-using EdgeSplit.DeviceAgent.Fleet;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Processes;
 using Spectre.Console;
 
 namespace EdgeSplit.Scenarios;

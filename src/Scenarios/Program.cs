@@ -1,8 +1,8 @@
 using System.CommandLine;
-using EdgeSplit.DeviceAgent.Cli;
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Fleet;
+using EdgeSplit.Cli;
 using EdgeSplit.Scenarios;
+using EdgeSplit.Scenarios.Fleet;
+using EdgeSplit.Scenarios.Links;
 
 var duration = new Option<double>("--duration") { Description = "Seconds the phones keep sending", DefaultValueFactory = _ => 60 };
 var devices = new Option<int>("--devices") { Description = "Simulated phones", DefaultValueFactory = _ => 40 };
@@ -17,14 +17,8 @@ var outage = new Command("outage", "Router + 3 edges + a phone fleet on this mac
 outage.SetAction(async (result, cancellation) =>
 {
     var console = FleetConsole.Create(Console.Out);
-    LinkMix mix;
-    try
+    if (await ParseLinksAsync(result.GetValue(links)!) is not { } mix)
     {
-        mix = LinkMix.Parse(result.GetValue(links)!);
-    }
-    catch (ArgumentException ex)
-    {
-        await Console.Error.WriteLineAsync($"error: {ex.Message}");
         return 2;
     }
 
@@ -67,14 +61,8 @@ var capacity = new Command("capacity", "Largest fleet router + 2 edges serve on 
 capacity.SetAction(async (result, cancellation) =>
 {
     var console = FleetConsole.Create(Console.Out);
-    LinkMix mix;
-    try
+    if (await ParseLinksAsync(result.GetValue(capacityLinks)!) is not { } mix)
     {
-        mix = LinkMix.Parse(result.GetValue(capacityLinks)!);
-    }
-    catch (ArgumentException ex)
-    {
-        await Console.Error.WriteLineAsync($"error: {ex.Message}");
         return 2;
     }
 
@@ -92,5 +80,19 @@ capacity.SetAction(async (result, cancellation) =>
     }
 });
 
-var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes.") { outage, capacity };
-return await root.Parse(args).InvokeAsync();
+var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes, and the fleet simulator.") { outage, capacity, FleetCommand.Create(Console.Out) };
+return await AgentCommandLine.InvokeAsync(root, args, Console.Out, Console.Error);
+
+// A bad --links is one line on stderr (exit code 2), never a stack trace.
+static async Task<LinkMix?> ParseLinksAsync(string spec)
+{
+    try
+    {
+        return LinkMix.Parse(spec);
+    }
+    catch (ArgumentException ex)
+    {
+        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        return null;
+    }
+}

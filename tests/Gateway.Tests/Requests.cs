@@ -39,16 +39,5 @@ internal static class Requests
 
     public static float[][] Local(IReadOnlyList<string> texts) => Model.Embed(Model.Tokenize(texts));
 
-    public static double Cosine(float[] a, IReadOnlyList<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
+    public static double Cosine(float[] a, IReadOnlyList<float> b) => Vectors.Cosine(a, b);
 }

@@ -1,9 +1,10 @@
 using EdgeSplit.DeviceAgent.Edge;
+using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.Inference.Runtime;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Returned by <c>AddDeviceAgent</c>: picks the model and the edge transport.</summary>
+/// <summary>Returned by <c>AddDeviceAgent</c>: picks the model, the edge transport and the device compute.</summary>
 public sealed class DeviceAgentBuilder(IServiceCollection services)
 {
     /// <summary>The service collection being configured.</summary>
@@ -18,6 +19,13 @@ public sealed class DeviceAgentBuilder(IServiceCollection services)
 
     /// <summary>Connects the agent to an edge node through this transport (without one the agent is device-only).</summary>
     public DeviceAgentBuilder WithEdge(Func<IServiceProvider, IEdgeTransport> factory)
+    {
+        Services.AddSingleton(factory);
+        return this;
+    }
+
+    /// <summary>Runs the device's stages on this compute instead of <see cref="LocalExecutor"/> (the model on this device).</summary>
+    public DeviceAgentBuilder WithCompute(Func<IServiceProvider, IDeviceCompute> factory)
     {
         Services.AddSingleton(factory);
         return this;

@@ -36,7 +36,8 @@ public static class DeviceAgentServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DeviceAgentOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
-            sp.GetRequiredService<DeviceTelemetry>()));
+            sp.GetRequiredService<DeviceTelemetry>(),
+            sp.GetService<IDeviceCompute>()));
         return new DeviceAgentBuilder(services);
     }
 }

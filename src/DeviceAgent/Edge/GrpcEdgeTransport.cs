@@ -143,9 +143,6 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The affinity key the router last handed out, if any.</summary>
-    public string? AffinityKey => _affinity;
-
     private Metadata? Headers()
     {
         if (_affinity is null && _deviceId is null && _authorization is null)
@@ -220,22 +217,9 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         return new EdgeException(ex.StatusCode, $"edge {ex.StatusCode}: {detail}", retryAfter, ex);
     }
 
-    private static Encoding ToProto(WireEncoding encoding) => encoding switch
-    {
-        WireEncoding.F32 => Encoding.F32,
-        WireEncoding.F16 => Encoding.F16,
-        WireEncoding.I8 => Encoding.I8,
-        WireEncoding.I4 => Encoding.I4,
-        _ => throw new UnreachableException($"unknown wire encoding {encoding}"),
-    };
+    private static Encoding ToProto(WireEncoding encoding) => (Encoding)encoding;
 
-    private static WireEncoding ToWire(Encoding encoding) => encoding switch
-    {
-        Encoding.F16 => WireEncoding.F16,
-        Encoding.I8 => WireEncoding.I8,
-        Encoding.I4 => WireEncoding.I4,
-        _ => WireEncoding.F32,
-    };
+    private static WireEncoding ToWire(Encoding encoding) => ActivationCodec.IsKnown(encoding) ? (WireEncoding)encoding : WireEncoding.F32;
 
     private static EdgeLoad ToLoad(LoadReport? load) => load is null
         ? new EdgeLoad(0, 0, [], 0)

@@ -9,7 +9,7 @@ namespace EdgeSplit.DeviceAgent.Energy;
 /// device while it waits. The radio is one per device, so the meter remembers when its tail ends: a request sent
 /// while the radio is still up from an earlier one pays only the extension of the tail it causes. Thread-safe.
 /// </summary>
-internal sealed class EnergyMeter
+public sealed class EnergyMeter
 {
     private readonly TimeProvider _time;
     private readonly long _epoch;

@@ -6,7 +6,7 @@ namespace EdgeSplit.DeviceAgent.Energy;
 /// first byte sent to the reply (or to giving up on the edge) as timestamps of the meter's <see cref="TimeProvider"/>,
 /// how much of that span the device spent computing anyway (a hedged tail), and the all-local counterfactual.
 /// </summary>
-internal readonly record struct RequestUsage(
+public readonly record struct RequestUsage(
     double HeadMs,
     double TailMs,
     long BytesUp,

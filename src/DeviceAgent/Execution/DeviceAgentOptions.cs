@@ -28,10 +28,4 @@ public sealed class DeviceAgentOptions
     [Range(1, 100)]
     public int ProfileRepeats { get; set; } = 3;
 
-    /// <summary>
-    /// Emulated device slowness: every local stage takes this many times its real time (the extra is
-    /// slept). Default 1 (off). For benchmarks and tests that need a phone slower than this machine.
-    /// </summary>
-    [Range(1.0, 1000.0)]
-    public double DeviceSlowdown { get; set; } = 1;
 }

@@ -1,27 +1,29 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeSplit.DeviceAgent.Planning;
+using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 
 namespace EdgeSplit.DeviceAgent.Execution;
 
 /// <summary>Start-up profile: runs the whole model on a few sequence lengths and fits fixed + per-token cost per stage.</summary>
-internal static class DeviceProfiler
+public static class DeviceProfiler
 {
-    public static (LinearStageCost[] Costs, double ElapsedMs) Profile(LocalExecutor executor, IReadOnlyList<int> lengths, int repeats)
+    /// <summary>Runs the whole model through <paramref name="compute"/> (warm-up, then the median of the timed runs per length).</summary>
+    public static async Task<(LinearStageCost[] Costs, double ElapsedMs)> ProfileAsync(
+        IDeviceCompute compute, SplitModel model, IReadOnlyList<int> lengths, int repeats, CancellationToken cancellationToken)
     {
-        var model = executor.Model;
         var clock = Stopwatch.StartNew();
         var samples = Enumerable.Range(0, model.StageCount).Select(_ => new List<(int, double)>()).ToArray();
         foreach (var length in lengths.Select(l => Math.Min(l, model.Tokenizer.MaxTokens)).Distinct())
         {
             var tokens = Synthetic(model.Tokenizer.VocabSize, length);
             var stageMs = new double[model.StageCount];
-            executor.Model.Embed(tokens, stageMs); // warm-up: first run of a shape pays allocation and kernel choice
+            await compute.FullAsync(tokens, stageMs, cancellationToken); // warm-up: first run of a shape pays allocation and kernel choice
             var runs = Enumerable.Range(0, model.StageCount).Select(_ => new double[repeats]).ToArray();
             for (var r = 0; r < repeats; r++)
             {
-                executor.Model.Embed(tokens, stageMs);
+                await compute.FullAsync(tokens, stageMs, cancellationToken);
                 for (var s = 0; s < stageMs.Length; s++)
                 {
                     runs[s][r] = stageMs[s];
@@ -39,6 +41,7 @@ internal static class DeviceProfiler
         return (samples.Select(LinearStageCost.Fit).ToArray(), clock.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>One line per profile: each stage's fixed + per-token milliseconds.</summary>
     public static string Summarize(IReadOnlyList<LinearStageCost> costs) =>
         string.Join("; ", costs.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"s{i} {c.FixedMs:F3}+{c.PerTokenMs:F4}/tok")));
 

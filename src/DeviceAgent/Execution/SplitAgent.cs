@@ -22,8 +22,7 @@ public sealed class SplitAgent : IAsyncDisposable
     private readonly DeviceAgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly IDeviceCompute _local;
-    private readonly IReadOnlyList<LinearStageCost>? _knownProfile;
+    private readonly MeasuredCompute _local;
     private readonly LinkEstimator _link;
     private readonly EdgeCostEstimator _edgeCost;
     private readonly SplitPlanner _planner;
@@ -37,41 +36,29 @@ public sealed class SplitAgent : IAsyncDisposable
     private readonly Lock _exploreLock = new();
     private double _exploreIntervalMs;
 
-    /// <summary>Creates an agent; <paramref name="edge"/> null means device-only. Call <see cref="StartAsync"/> (or just embed).</summary>
+    /// <summary>
+    /// Creates an agent; <paramref name="edge"/> null means device-only; <paramref name="compute"/> null runs the
+    /// device's stages on this machine (<see cref="LocalExecutor"/>). Call <see cref="StartAsync"/> (or just embed).
+    /// </summary>
     public SplitAgent(
         SplitModel model,
         IEdgeTransport? edge,
         IOptions<DeviceAgentOptions> options,
         TimeProvider? time = null,
         ILoggerFactory? loggers = null,
-        DeviceTelemetry? telemetry = null)
-        : this(model, edge, options.Value, null, null, time, loggers, telemetry)
+        DeviceTelemetry? telemetry = null,
+        IDeviceCompute? compute = null)
     {
-    }
-
-    /// <summary>
-    /// Creates an agent whose device stages run on <paramref name="compute"/> (null: the real model here) and,
-    /// when <paramref name="profile"/> is given, skips start-up profiling (the fleet simulator's modelled phones).
-    /// </summary>
-    internal SplitAgent(
-        SplitModel model,
-        IEdgeTransport? edge,
-        DeviceAgentOptions options,
-        IDeviceCompute? compute,
-        IReadOnlyList<LinearStageCost>? profile,
-        TimeProvider? time = null,
-        ILoggerFactory? loggers = null,
-        DeviceTelemetry? telemetry = null)
-    {
-        var validated = options;
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var validated = options.Value;
         DeviceAgentOptionsValidator.ThrowIfInvalid(validated);
-        _knownProfile = profile;
         _model = model;
         _options = validated;
         _time = time ?? TimeProvider.System;
         loggers ??= NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger<SplitAgent>();
-        _local = compute ?? new LocalExecutor(model, validated.DeviceSlowdown);
+        _local = new MeasuredCompute(compute ?? new LocalExecutor(model), model.StageCount);
         _link = new LinkEstimator(validated.Estimators, _time);
         _edgeCost = new EdgeCostEstimator(validated.Estimators, _time);
         _planner = new SplitPlanner(validated.Planner);
@@ -165,14 +152,9 @@ public sealed class SplitAgent : IAsyncDisposable
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         var connect = _edge?.ConnectAsync(cancellationToken) ?? Task.CompletedTask;
-        var (costs, ms) = _knownProfile is not null || _local is not LocalExecutor executor
-            ? ([.. _knownProfile ?? throw new InvalidOperationException("a replayed device needs a known profile.")], 0.0)
-            : await Task.Run(() => DeviceProfiler.Profile(executor, _options.ProfileLengths, _options.ProfileRepeats), cancellationToken);
-        if (_options.DeviceSlowdown > 1 && _knownProfile is null)
-        {
-            costs = costs.Select(c => new LinearStageCost(c.FixedMs * _options.DeviceSlowdown, c.PerTokenMs * _options.DeviceSlowdown)).ToArray();
-        }
-
+        var (costs, ms) = _local.Inner.KnownProfile is { } known
+            ? ([.. known], 0.0)
+            : await DeviceProfiler.ProfileAsync(_local.Inner, _model, _options.ProfileLengths, _options.ProfileRepeats, cancellationToken);
         _deviceCost = new DeviceCostModel(costs, _options.Estimators.Alpha);
         _local.CostModel = _deviceCost;
         AgentLog.Profiled(_logger, ms, DeviceProfiler.Summarize(costs));

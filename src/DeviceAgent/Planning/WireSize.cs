@@ -1,3 +1,5 @@
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Contracts.Wire;
 using EdgeSplit.DeviceAgent.Edge;
 
 namespace EdgeSplit.DeviceAgent.Planning;
@@ -14,18 +16,8 @@ internal static class WireSize
     private const int I4OutlierBytesPerToken = 17;
 
     /// <summary>Bytes of the hidden state's data field for [tokens, hidden] (int4: two elements a byte).</summary>
-    public static long Data(int tokens, int hidden, WireEncoding encoding)
-    {
-        var elements = (long)tokens * hidden;
-        return encoding switch
-        {
-            WireEncoding.F32 => elements * 4,
-            WireEncoding.F16 => elements * 2,
-            WireEncoding.I8 => elements,
-            WireEncoding.I4 => (elements + 1) / 2,
-            _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, null),
-        };
-    }
+    public static long Data(int tokens, int hidden, WireEncoding encoding) =>
+        ActivationCodec.DataBytes((Encoding)encoding, (long)tokens * hidden);
 
     /// <summary>
     /// Request bytes: hidden state [tokens, hidden] (plus one f32 scale per token for int8 and int4, and int4's

@@ -125,9 +125,6 @@ internal sealed class EdgeClient : IAsyncDisposable
     /// <summary>Time since the last call that was sent to the edge (any outcome); <see cref="TimeSpan.MaxValue"/> before the first.</summary>
     public TimeSpan SinceLastAttempt => Interlocked.Read(ref _lastAttempt) is var last && last == 0 ? TimeSpan.MaxValue : _time.GetElapsedTime(last);
 
-    /// <summary>Completes when the current probe loop (if any) ends; for tests and orderly shutdown.</summary>
-    public Task ProbeLoop => _probeLoop;
-
     /// <summary>First contact: one manifest call within the connect timeout; failure isolates the circuit and starts probing.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {

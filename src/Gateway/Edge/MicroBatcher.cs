@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Inference.Text;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -314,7 +312,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         try
         {
             var hidden = model.HiddenSize;
-            var (tokens, activation) = Pack(batch, rows, sequence, hidden, stage);
+            var (tokens, activation) = BatchPacking.Pack(batch, rows, sequence, hidden, stage);
             var stageMs = new double[model.StageCount];
             var last = model.StageCount - 1;
             float[]? lastHidden = null;
@@ -337,13 +335,9 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
             var nonFinite = 0;
             foreach (var item in batch)
             {
-                var embeddings = new float[item.Rows][];
-                for (var r = 0; r < item.Rows; r++)
-                {
-                    embeddings[r] = pooled.AsSpan((row + r) * width, width).ToArray();
-                }
+                var embeddings = SplitModel.SplitRows(pooled.AsSpan(row * width, item.Rows * width), item.Rows);
 
-                var itemHidden = item.ReturnHidden ? Unpad(lastHidden!, row, item.Rows, item.Sequence, sequence, hidden) : null;
+                var itemHidden = item.ReturnHidden ? BatchPacking.Unpad(lastHidden!, row, item.Rows, item.Sequence, sequence, hidden) : null;
                 var queueMs = _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds;
                 queueSum += queueMs;
                 var finite = ActivationCodec.IndexOfNonFinite(pooled.AsSpan(row * width, item.Rows * width)) < 0
@@ -360,13 +354,13 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
                 nonFinite++;
                 _metrics.NonFinite();
                 item.Completion.TrySetResult(WorkResult.Failed(
-                    new EdgeError(StatusCode.Internal, $"the model's outputs for this request are not finite (NaN or infinity): its inputs overflow inside the model (largest magnitude {MaxMagnitude(item):G3}); nothing was returned. Send hidden states as the model produces them."),
+                    new EdgeError(StatusCode.Internal, $"the model's outputs for this request are not finite (NaN or infinity): its inputs overflow inside the model (largest magnitude {BatchPacking.MaxMagnitude(item):G3}); nothing was returned. Send hidden states as the model produces them."),
                     queueMs));
             }
 
             if (nonFinite > 0 && _nonFiniteLog.TryEnter(out _))
             {
-                EdgeLog.NonFiniteOutput(_logger, rows, stage, nonFinite, batch.Max(MaxMagnitude));
+                EdgeLog.NonFiniteOutput(_logger, rows, stage, nonFinite, batch.Max(BatchPacking.MaxMagnitude));
             }
 
             _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, queueSum / batch.Count);
@@ -385,60 +379,5 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         {
             Interlocked.Add(ref _inFlight, -batch.Count);
         }
-    }
-
-    /// <summary>Copies the batch's requests into one tensor padded to <paramref name="sequence"/> (padding: id 0, mask 0, zeros).</summary>
-    private static (TokenBatch? Tokens, Activation? Activation) Pack(List<WorkItem> batch, int rows, int sequence, int hidden, int stage)
-    {
-        if (batch.Count == 1 && batch[0].Sequence == sequence)
-        {
-            var only = batch[0];
-            return stage == 0
-                ? (new TokenBatch(rows, sequence, only.InputIds!, only.Mask, only.TokenTypeIds!), null)
-                : (null, new Activation(stage, rows, sequence, hidden, only.Hidden!, only.Mask));
-        }
-
-        var mask = new long[rows * sequence];
-        long[]? ids = stage == 0 ? new long[rows * sequence] : null;
-        long[]? types = stage == 0 ? new long[rows * sequence] : null;
-        float[]? data = stage == 0 ? null : new float[rows * sequence * hidden];
-        var row = 0;
-        foreach (var item in batch)
-        {
-            for (var r = 0; r < item.Rows; r++, row++)
-            {
-                var from = r * item.Sequence;
-                var to = row * sequence;
-                item.Mask.AsSpan(from, item.Sequence).CopyTo(mask.AsSpan(to));
-                if (stage == 0)
-                {
-                    item.InputIds.AsSpan(from, item.Sequence).CopyTo(ids.AsSpan(to));
-                    item.TokenTypeIds.AsSpan(from, item.Sequence).CopyTo(types.AsSpan(to));
-                }
-                else
-                {
-                    item.Hidden.AsSpan(from * hidden, item.Sequence * hidden).CopyTo(data.AsSpan(to * hidden));
-                }
-            }
-        }
-
-        Debug.Assert(row == rows, "every row packed");
-        return stage == 0
-            ? (new TokenBatch(rows, sequence, ids!, mask, types!), null)
-            : (null, new Activation(stage, rows, sequence, hidden, data!, mask));
-    }
-
-    private static double MaxMagnitude(WorkItem item) =>
-        item.Hidden is { Length: > 0 } data ? System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(data) is var m ? Math.Abs(m) : 0 : 0;
-
-    private static float[] Unpad(float[] padded, int firstRow, int rows, int itemSequence, int sequence, int hidden)
-    {
-        var result = new float[rows * itemSequence * hidden];
-        for (var r = 0; r < rows; r++)
-        {
-            padded.AsSpan((firstRow + r) * sequence * hidden, itemSequence * hidden).CopyTo(result.AsSpan(r * itemSequence * hidden));
-        }
-
-        return result;
     }
 }

@@ -72,7 +72,7 @@ internal sealed class ModelHost(
             var model = factory.Create(options.Value);
             model.WarmUp();
             Volatile.Write(ref _model, model);
-            EdgeLog.ModelLoaded(logger, model.Manifest.ModelId, model.ModelHash, model.StageCount, clock.Elapsed.TotalMilliseconds, model.LoadReport.CacheHit);
+            EdgeLog.ModelLoaded(logger, model.Manifest.ModelId, model.ModelHash, model.StageCount, clock.Elapsed.TotalMilliseconds, model.LoadTimings.CacheHit);
             _loaded.TrySetResult(model);
         }
         catch (Exception ex)

@@ -19,13 +19,13 @@ public sealed class SplitModel : IDisposable
     private readonly string[][] _outputNames;
     private readonly RunOptions _runOptions = new();
 
-    private SplitModel(ModelSource source, PartitionManifest manifest, InferenceSession[] sessions, WordPieceTokenizer tokenizer, LoadReport report)
+    private SplitModel(ModelSource source, PartitionManifest manifest, InferenceSession[] sessions, WordPieceTokenizer tokenizer, ModelLoadTimings report)
     {
         Source = source;
         Manifest = manifest;
         _sessions = sessions;
         Tokenizer = tokenizer;
-        LoadReport = report;
+        LoadTimings = report;
         _inputNames = sessions.Select(s => s.InputNames.ToArray()).ToArray();
         _outputNames = sessions.Select(s => s.OutputNames.ToArray()).ToArray();
     }
@@ -40,7 +40,7 @@ public sealed class SplitModel : IDisposable
     public WordPieceTokenizer Tokenizer { get; }
 
     /// <summary>What loading cost.</summary>
-    public LoadReport LoadReport { get; }
+    public ModelLoadTimings LoadTimings { get; }
 
     /// <summary>Number of stages (embeddings + layers + pooling). A cut k in [0, StageCount] runs stages [0,k) first.</summary>
     public int StageCount => _sessions.Length;
@@ -110,7 +110,7 @@ public sealed class SplitModel : IDisposable
         }
 
         var sessionsMs = Lap(clock);
-        var report = new LoadReport(cacheHit, hashMs, parseMs, partitionMs, writeMs, sessionsMs, directory);
+        var report = new ModelLoadTimings(cacheHit, hashMs, parseMs, partitionMs, writeMs, sessionsMs, directory);
         return new SplitModel(source, manifest, sessions, tokenizer, report);
     }
 
@@ -245,13 +245,16 @@ public sealed class SplitModel : IDisposable
         _runOptions.Dispose();
     }
 
-    private static float[][] Split(float[] data, int batch)
+    private static float[][] Split(float[] data, int batch) => SplitRows(data, batch);
+
+    /// <summary>One array per row of a [rows, width] block (the edge answers each request of a batch with its own rows).</summary>
+    internal static float[][] SplitRows(ReadOnlySpan<float> data, int batch)
     {
         var width = data.Length / batch;
         var rows = new float[batch][];
         for (var i = 0; i < batch; i++)
         {
-            rows[i] = data.AsSpan(i * width, width).ToArray();
+            rows[i] = data.Slice(i * width, width).ToArray();
         }
 
         return rows;

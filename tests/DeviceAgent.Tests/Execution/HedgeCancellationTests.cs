@@ -16,13 +16,13 @@ public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFi
     {
         // A very slow phone: its tail would take 30 s more than the real compute; the edge answers after 300 ms,
         // long after its promise (the plan's prediction x 2, no margin) broke and started the tail.
-        var compute = new RecordingCompute(new LocalExecutor(fixture.Model, 1), TimeSpan.FromSeconds(30));
+        // A known phone profile (20 ms a stage) instead of profiling this machine.
+        var profile = Enumerable.Repeat(new LinearStageCost(20, 0), fixture.Model.StageCount).ToArray();
+        var compute = new RecordingCompute(new LocalExecutor(fixture.Model), TimeSpan.FromSeconds(30), profile);
         var edge = new ScriptedEdgeTransport(fixture.Model.ModelHash, fixture.Model.StageCount, fixture.Model);
         var options = new DeviceAgentOptions { ProfileLengths = [8, 24], ProfileRepeats = 1 };
         options.Resilience.HedgeMarginMs = 0;
-        // A known phone profile (20 ms a stage) instead of profiling this machine.
-        var profile = Enumerable.Repeat(new LinearStageCost(20, 0), fixture.Model.StageCount).ToArray();
-        await using var agent = new SplitAgent(fixture.Model, edge, options, compute, profile);
+        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), compute: compute);
         await agent.StartAsync();
         edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromMilliseconds(300), ct);
 
@@ -42,7 +42,7 @@ public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFi
     }
 
     /// <summary>The real local executor, with extra time after each tail (a slow phone) and a record of the tails run.</summary>
-    private sealed class RecordingCompute(LocalExecutor inner, TimeSpan extraTail) : IDeviceCompute
+    private sealed class RecordingCompute(LocalExecutor inner, TimeSpan extraTail, IReadOnlyList<LinearStageCost> profile) : IDeviceCompute
     {
         private readonly List<Task<float[]>> _tails = [];
 
@@ -57,18 +57,14 @@ public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFi
             }
         }
 
-        public DeviceCostModel? CostModel
-        {
-            get => inner.CostModel;
-            set => inner.CostModel = value;
-        }
+        public IReadOnlyList<LinearStageCost>? KnownProfile => profile;
 
-        public Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken) =>
-            inner.HeadAsync(tokens, cut, cancellationToken);
+        public Task<Activation> HeadAsync(TokenBatch tokens, int cut, double[] stageMs, CancellationToken cancellationToken) =>
+            inner.HeadAsync(tokens, cut, stageMs, cancellationToken);
 
-        public Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken)
+        public Task<float[]> TailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
         {
-            var tail = SlowTailAsync(activation, cancellationToken);
+            var tail = SlowTailAsync(activation, stageMs, cancellationToken);
             lock (_tails)
             {
                 _tails.Add(tail);
@@ -77,12 +73,12 @@ public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFi
             return tail;
         }
 
-        public Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken) =>
-            inner.FullAsync(tokens, cancellationToken);
+        public Task<float[]> FullAsync(TokenBatch tokens, double[] stageMs, CancellationToken cancellationToken) =>
+            inner.FullAsync(tokens, stageMs, cancellationToken);
 
-        private async Task<float[]> SlowTailAsync(Activation activation, CancellationToken cancellationToken)
+        private async Task<float[]> SlowTailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
         {
-            var embedding = await inner.TailAsync(activation, cancellationToken);
+            var embedding = await inner.TailAsync(activation, stageMs, cancellationToken);
             await Task.Delay(extraTail, cancellationToken);
             return embedding;
         }

@@ -14,35 +14,34 @@ namespace EdgeSplit.DeviceAgent.Tests.Execution;
 /// </summary>
 internal sealed class ScriptedDeviceCompute(SplitModel model, IReadOnlyList<LinearStageCost> profile, FakeTimeProvider clock) : IDeviceCompute
 {
-    // No cost model on the real executor: its wall-clock stage times never reach the planner.
-    private readonly LocalExecutor _real = new(model, slowdown: 1);
+    private readonly LocalExecutor _real = new(model);
 
-    public DeviceCostModel? CostModel { get; set; }
+    public IReadOnlyList<LinearStageCost>? KnownProfile => profile;
 
-    public async Task<Activation> HeadAsync(TokenBatch tokens, int cut, CancellationToken cancellationToken)
+    public async Task<Activation> HeadAsync(TokenBatch tokens, int cut, double[] stageMs, CancellationToken cancellationToken)
     {
-        var activation = await _real.HeadAsync(tokens, cut, cancellationToken);
-        Took(0, cut, tokens.Sequence);
+        // The real executor's wall-clock stage times never reach the planner: only the scripted ones do.
+        var activation = await _real.HeadAsync(tokens, cut, new double[model.StageCount], cancellationToken);
+        Took(0, cut, tokens.Sequence, stageMs);
         return activation;
     }
 
-    public async Task<float[]> TailAsync(Activation activation, CancellationToken cancellationToken)
+    public async Task<float[]> TailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
     {
-        var embedding = await _real.TailAsync(activation, cancellationToken);
-        Took(activation.NextStage, model.StageCount, activation.Sequence);
+        var embedding = await _real.TailAsync(activation, new double[model.StageCount], cancellationToken);
+        Took(activation.NextStage, model.StageCount, activation.Sequence, stageMs);
         return embedding;
     }
 
-    public async Task<float[]> FullAsync(TokenBatch tokens, CancellationToken cancellationToken)
+    public async Task<float[]> FullAsync(TokenBatch tokens, double[] stageMs, CancellationToken cancellationToken)
     {
-        var embedding = await _real.FullAsync(tokens, cancellationToken);
-        Took(0, model.StageCount, tokens.Sequence);
+        var embedding = await _real.FullAsync(tokens, new double[model.StageCount], cancellationToken);
+        Took(0, model.StageCount, tokens.Sequence, stageMs);
         return embedding;
     }
 
-    private void Took(int from, int to, int tokens)
+    private void Took(int from, int to, int tokens, double[] stageMs)
     {
-        var stageMs = new double[model.StageCount];
         var total = 0.0;
         for (var stage = from; stage < to; stage++)
         {
@@ -51,6 +50,5 @@ internal sealed class ScriptedDeviceCompute(SplitModel model, IReadOnlyList<Line
         }
 
         clock.Advance(TimeSpan.FromMilliseconds(total));
-        CostModel?.Observe(from, to, tokens, stageMs);
     }
 }

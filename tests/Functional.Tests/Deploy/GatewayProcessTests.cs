@@ -1,5 +1,5 @@
-using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.Functional.Tests.Infrastructure;
+using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Deploy;
 

@@ -1,9 +1,10 @@
-using EdgeSplit.DeviceAgent.Bench;
-using EdgeSplit.DeviceAgent.Cli;
+using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.Functional.Tests.Infrastructure;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
+using EdgeSplit.Scenarios;
+using EdgeSplit.Scenarios.Processes;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
@@ -47,12 +48,12 @@ public sealed class AgentHarness : IDisposable
     /// <summary>An agent talking gRPC to <paramref name="edge"/>; a device 6x slower than the edge (both share this machine) so offloading clearly pays.</summary>
     public SplitAgent Agent(Uri? edge, Action<DeviceAgentOptions>? configure = null)
     {
-        var options = new DeviceAgentOptions { DeviceSlowdown = 6, ProfileLengths = [8, 24], ProfileRepeats = 2 };
+        var options = new DeviceAgentOptions { ProfileLengths = [8, 24], ProfileRepeats = 2 };
         options.Resilience.ProbeInitialDelay = TimeSpan.FromMilliseconds(100);
         options.Resilience.ProbeMaxDelay = TimeSpan.FromMilliseconds(500);
         options.Resilience.ConnectTimeout = TimeSpan.FromMilliseconds(500);
         configure?.Invoke(options);
-        return new SplitAgent(Model, edge is null ? null : EdgeTransportFactory.Create(edge), Options.Create(options));
+        return new SplitAgent(Model, edge is null ? null : EdgeTransportFactory.Create(edge), Options.Create(options), compute: new SlowerDevice(new LocalExecutor(Model), 6));
     }
 
     /// <summary>Cosine similarity with the locally computed embedding of the same text (int8 on the wire keeps it above 0.999).</summary>

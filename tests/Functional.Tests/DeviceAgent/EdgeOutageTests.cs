@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Resilience;
+using EdgeSplit.Scenarios.Links;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 

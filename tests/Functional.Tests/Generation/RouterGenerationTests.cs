@@ -1,7 +1,7 @@
-using EdgeSplit.DeviceAgent.Bench;
 using EdgeSplit.DeviceAgent.Generation;
 using EdgeSplit.Functional.Tests.DeviceAgent;
 using EdgeSplit.Functional.Tests.Infrastructure;
+using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Generation;
 

@@ -6,7 +6,7 @@ namespace EdgeSplit.Functional.Tests.Infrastructure;
 internal static class CliRun
 {
     public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentAsync(string cacheDirectory, params string[] args) =>
-        await RunAsync(RepoPaths.DeviceAgentDll, cacheDirectory, args);
+        await RunAsync(RepoPaths.CliDll, cacheDirectory, args);
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args)
     {

@@ -8,21 +8,22 @@ internal static class RepoPaths
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    public static string DeviceAgentDll => Built("DeviceAgent", "EdgeSplit.DeviceAgent.dll");
+    /// <summary>The <c>edgesplit</c> command (src/Cli).</summary>
+    public static string CliDll => Built(Path.Combine("src", "Cli"), "edgesplit.dll");
 
-    public static string GatewayDll => Built("Gateway", "EdgeSplit.Gateway.dll");
+    public static string GatewayDll => Built(Path.Combine("src", "Gateway"), "EdgeSplit.Gateway.dll");
 
-    public static string ScenariosDll => Built("Scenarios", "EdgeSplit.Scenarios.dll");
+    public static string ScenariosDll => Built(Path.Combine("src", "Scenarios"), "EdgeSplit.Scenarios.dll");
 
-    /// <summary>Benchmarks and the hostile-client soak (src/Bench).</summary>
-    public static string BenchDll => Built("Bench", "EdgeSplit.Bench.dll");
+    /// <summary>Benchmarks and the hostile-client soak (perf/Bench).</summary>
+    public static string BenchDll => Built(Path.Combine("perf", "Bench"), "EdgeSplit.Bench.dll");
 
     /// <summary>The container images' health probe (deploy/healthcheck).</summary>
-    public static string HealthCheckDll => Built(Path.Combine("..", "deploy", "healthcheck"), "EdgeSplit.HealthCheck.dll");
+    public static string HealthCheckDll => Built(Path.Combine("deploy", "healthcheck"), "EdgeSplit.HealthCheck.dll");
 
     private static string Built(string project, string file)
     {
-        var path = Path.GetFullPath(Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", file));
+        var path = Path.GetFullPath(Path.Combine(Root, project, "bin", Configuration, "net10.0", file));
         return File.Exists(path) ? path : throw new FileNotFoundException($"build {project} first: {path} is missing.");
     }
 

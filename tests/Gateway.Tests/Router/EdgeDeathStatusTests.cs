@@ -1,6 +1,8 @@
+using System.Net;
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Tests.Edge;
 using EdgeSplit.Gateway.Tests.Hostile;
+using EdgeSplit.Scenarios.Links;
 using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Router;
@@ -12,7 +14,7 @@ public sealed class EdgeDeathStatusTests
     public async Task Router_EdgeDiesUnderAStreamWithRepliesSent_StreamEndsUnavailable()
     {
         await using var edge = await EdgeNode.StartAsync();
-        await using var relay = new KillableRelay(edge.Address);
+        await using var relay = new ThrottlingProxy(new IPEndPoint(IPAddress.Loopback, edge.Address.Port));
         await using var router = await EdgeRouter.StartAsync([relay.Address]);
         await router.WaitForHealthyAsync(1);
         using var call = router.Client.InferStream(deadline: SplitInferenceTests.Deadline());
@@ -44,7 +46,7 @@ public sealed class EdgeDeathStatusTests
             o.BatchWindowMs = 1000;
             o.DispatchWhenIdle = false;
         });
-        await using var relay = new KillableRelay(edge.Address);
+        await using var relay = new ThrottlingProxy(new IPEndPoint(IPAddress.Loopback, edge.Address.Port));
         await using var router = await EdgeRouter.StartAsync([relay.Address]);
         await router.WaitForHealthyAsync(1);
         using var call = router.Client.InferAsync(Requests.For(["admitted, then the edge dies"], 3), deadline: SplitInferenceTests.Deadline());
@@ -61,7 +63,7 @@ public sealed class EdgeDeathStatusTests
     public async Task Router_EdgeDeadBeforeTheCall_UnavailableWithAMessage()
     {
         await using var edge = await EdgeNode.StartAsync();
-        await using var relay = new KillableRelay(edge.Address);
+        await using var relay = new ThrottlingProxy(new IPEndPoint(IPAddress.Loopback, edge.Address.Port));
         await using var router = await EdgeRouter.StartAsync([relay.Address]);
         await router.WaitForHealthyAsync(1);
 

@@ -159,9 +159,9 @@ public sealed class ModelPartitionerTests(ModelFixture fixture)
 
         using var warm = SplitModel.Load(fixture.Source, new SplitModelOptions { Cache = cache });
 
-        Assert.False(cold.LoadReport.CacheHit);
-        Assert.True(warm.LoadReport.CacheHit);
-        Assert.Equal(0, warm.LoadReport.PartitionMs);
+        Assert.False(cold.LoadTimings.CacheHit);
+        Assert.True(warm.LoadTimings.CacheHit);
+        Assert.Equal(0, warm.LoadTimings.PartitionMs);
         Assert.Equal(expected, warm.Embed(warm.Tokenize(texts))[0]);
     }
 
@@ -178,7 +178,7 @@ public sealed class ModelPartitionerTests(ModelFixture fixture)
 
         using var reloaded = SplitModel.Load(fixture.Source, new SplitModelOptions { Cache = cache });
 
-        Assert.False(reloaded.LoadReport.CacheHit);
+        Assert.False(reloaded.LoadTimings.CacheHit);
         Assert.Equal(384, reloaded.Embed(reloaded.Tokenize(["still works"]))[0].Length);
     }
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Packs the device library and its dependencies into artifacts/packages, builds samples/EmbedSample from those
+# packages only, and fails if its dependency closure holds a tooling package (ScottPlot, Spectre.Console, HdrHistogram).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="$PWD/artifacts/packages"
+rm -rf "$out" samples/.packages
+for project in src/Contracts src/Inference src/DeviceAgent; do
+  dotnet pack "$project" -c Release -o "$out" -v q --nologo
+done
+dotnet build samples/EmbedSample -c Release -v q --nologo
+closure="$(dotnet list samples/EmbedSample package --include-transitive)"
+echo "$closure"
+if grep -Eiq 'ScottPlot|Spectre\.Console|HdrHistogram' <<<"$closure"; then
+  echo "error: the sample's dependency closure holds a tooling package" >&2
+  exit 1
+fi

@@ -1,0 +1,3 @@
+using EdgeSplit.Cli;
+
+return await AgentCommandLine.RunAsync(args, Console.Out, Console.Error);

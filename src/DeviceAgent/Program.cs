@@ -1,3 +1,0 @@
-using EdgeSplit.DeviceAgent.Cli;
-
-return await AgentCommandLine.RunAsync(args, Console.Out, Console.Error);

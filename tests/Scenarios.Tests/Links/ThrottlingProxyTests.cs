@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using EdgeSplit.Scenarios.Links;
+
+namespace EdgeSplit.Scenarios.Tests.Links;
+
+/// <summary>The link emulator itself, on loopback sockets: latency and bandwidth must be what the tests and benchmark think.</summary>
+public sealed class ThrottlingProxyTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly TcpListener _echo = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private Task _server = Task.CompletedTask;
+
+    public Task InitializeAsync()
+    {
+        _echo.Start();
+        _server = Task.Run(async () =>
+        {
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    var client = await _echo.AcceptTcpClientAsync(_stop.Token);
+                    _ = Task.Run(async () =>
+                    {
+                        using (client)
+                        {
+                            await client.GetStream().CopyToAsync(client.GetStream(), _stop.Token);
+                        }
+                    });
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException)
+            {
+                // Stopped.
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _echo.Stop();
+        await _server.WaitAsync(Timeout);
+    }
+
+    private async Task<double> RoundTripMsAsync(ThrottlingProxy proxy, int bytes)
+    {
+        using var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, proxy.Port).WaitAsync(Timeout);
+        var stream = client.GetStream();
+        var payload = new byte[bytes];
+        var clock = Stopwatch.StartNew();
+        await stream.WriteAsync(payload).AsTask().WaitAsync(Timeout);
+        var received = 0;
+        var buffer = new byte[64 * 1024];
+        while (received < bytes)
+        {
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(Timeout);
+            Assert.NotEqual(0, read);
+            received += read;
+        }
+
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    [Fact]
+    public async Task Latency_AddedEachWay_RoundTripAtLeastTwice()
+    {
+        await using var proxy = new ThrottlingProxy((IPEndPoint)_echo.LocalEndpoint);
+        proxy.LatencyMs = 40;
+
+        var ms = await RoundTripMsAsync(proxy, 10);
+
+        // 2 x 40 ms, less timer granularity (Task.Delay drops fractions of a millisecond on each leg).
+        Assert.InRange(ms, 76, 2000);
+    }
+
+    [Fact]
+    public async Task BytesPerMs_CapsThroughputEachWay()
+    {
+        await using var proxy = new ThrottlingProxy((IPEndPoint)_echo.LocalEndpoint);
+        proxy.BytesPerMs = 200; // 20 KB up, 20 KB back: at least 100 ms each way
+
+        var ms = await RoundTripMsAsync(proxy, 20_000);
+
+        Assert.InRange(ms, 100, 3000);
+    }
+
+    [Fact]
+    public async Task Shape_ChangedAtRunTime_AppliesToTheNextBytes()
+    {
+        await using var proxy = new ThrottlingProxy((IPEndPoint)_echo.LocalEndpoint);
+        proxy.Shape(latencyMs: 60, bytesPerMs: 0);
+        var slow = await RoundTripMsAsync(proxy, 10);
+
+        proxy.Shape(latencyMs: 0, bytesPerMs: 0);
+        var fast = await RoundTripMsAsync(proxy, 10);
+
+        Assert.True(slow >= 116, $"slow {slow:F1} ms");
+        Assert.True(fast < slow / 2, $"fast {fast:F1} ms vs slow {slow:F1} ms");
+    }
+}
