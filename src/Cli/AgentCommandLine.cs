@@ -14,6 +14,9 @@ public static class AgentCommandLine
         var root = new RootCommand("EdgeSplit device agent: split-inference embeddings on the device, the edge, or both.");
         root.Subcommands.Add(EmbedCommand.Create(output));
         root.Subcommands.Add(PartitionCommand.Create(output));
+        root.Subcommands.Add(MakeDecoderCommand.CreateModelGroup(output));
+        root.Subcommands.Add(GenerateCommand.Create(output));
+        root.Subcommands.Add(BenchGenerateCommand.Create(output));
         return await InvokeAsync(root, args, output, error);
     }
 

@@ -20,6 +20,7 @@ public static class EdgeNodeEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         var auth = endpoints.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value;
         var service = endpoints.MapGrpcService<SplitInferenceService>();
+        var generation = endpoints.MapGrpcService<EdgeSplit.Gateway.Generation.GenerationService>();
         IEndpointConventionBuilder[] health =
         [
             endpoints.MapGrpcHealthChecksService(),
@@ -29,6 +30,7 @@ public static class EdgeNodeEndpointRouteBuilderExtensions
         if (auth.Enabled)
         {
             service.RequireAuthorization(AuthServiceCollectionExtensions.DevicePolicy);
+            generation.RequireAuthorization(AuthServiceCollectionExtensions.DevicePolicy);
             if (!auth.AnonymousHealth)
             {
                 foreach (var endpoint in health)

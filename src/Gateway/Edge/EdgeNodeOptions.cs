@@ -81,7 +81,10 @@ public sealed class EdgeNodeOptions : IValidatableObject
     [Range(0.001, 1.0, ErrorMessage = "EdgeSplit:Edge:EwmaAlpha must be in (0, 1].")]
     public double EwmaAlpha { get; set; } = 0.2;
 
-    /// <summary>ONNX encoder to serve instead of the bundled all-MiniLM-L6-v2 (needs <see cref="VocabPath"/>).</summary>
+    /// <summary>
+    /// ONNX encoder to serve instead of the bundled all-MiniLM-L6-v2 (needs <see cref="VocabPath"/>), or a decoder
+    /// model.onnx (past_key_values inputs), which the Generate service serves while Infer keeps the bundled encoder.
+    /// </summary>
     public string? ModelPath { get; set; }
 
     /// <summary>WordPiece vocab.txt of <see cref="ModelPath"/>.</summary>
@@ -93,7 +96,8 @@ public sealed class EdgeNodeOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (string.IsNullOrWhiteSpace(ModelPath) != string.IsNullOrWhiteSpace(VocabPath))
+        // A decoder (served by Generate) brings its tokenizer to the device, not to the node: no vocab needed.
+        if (string.IsNullOrWhiteSpace(ModelPath) != string.IsNullOrWhiteSpace(VocabPath) && !EdgeSplit.Inference.Decoder.DecoderModel.IsDecoder(ModelPath))
         {
             yield return new ValidationResult(
                 "EdgeSplit:Edge:ModelPath and EdgeSplit:Edge:VocabPath go together: set both for a user model, or neither for the bundled one.",

@@ -32,6 +32,7 @@ public static class EdgeNodeServiceCollectionExtensions
         services.AddSingleton<DeviceLimiter>();
         services.AddSingleton<InferencePipeline>();
         services.AddSingleton<MalformedInput>();
+        services.AddEdgeGeneration(configuration);
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>()
             .Configure<IOptions<EdgeNodeOptions>>((grpc, edge) => grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes);

@@ -82,9 +82,18 @@ internal sealed class LoadTracker(double alpha)
 
     public void RecordRejected() => Interlocked.Increment(ref _rejected);
 
+    /// <summary>Open generation sessions and their KV bytes, when the node serves a decoder (set by the decode scheduler).</summary>
+    public Func<(int Sessions, long KvBytes)>? Generation { get; set; }
+
     public LoadReport Snapshot(int queueDepth, int inFlight, int stageCount)
     {
         var report = new LoadReport { QueueDepth = queueDepth, InFlight = inFlight };
+        if (Generation?.Invoke() is var (sessions, kvBytes))
+        {
+            report.GenerationSessions = sessions;
+            report.KvBytesInUse = kvBytes;
+        }
+
         lock (_gate)
         {
             for (var i = 0; i < stageCount; i++)

@@ -43,7 +43,8 @@ internal sealed class ModelHost(
     /// <summary>Opens the model the options describe: the bundled one unless ModelPath is set.</summary>
     public static SplitModel LoadFromOptions(EdgeNodeOptions options)
     {
-        var source = string.IsNullOrWhiteSpace(options.ModelPath)
+        // A decoder ModelPath is served by Generate (GenerationHost); Infer keeps the bundled encoder.
+        var source = string.IsNullOrWhiteSpace(options.ModelPath) || EdgeSplit.Inference.Decoder.DecoderModel.IsDecoder(options.ModelPath)
             ? ModelSource.Bundled()
             : ModelSource.FromFiles(options.ModelPath, options.VocabPath!, options.Pooling);
         return SplitModel.Load(source, new SplitModelOptions

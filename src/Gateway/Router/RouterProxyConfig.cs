@@ -10,6 +10,7 @@ internal static class RouterProxyConfig
 {
     public const string ClusterId = "edges";
     public const string RouteId = "split-inference";
+    public const string GenerationRouteId = "split-generation";
 
     public static RouteConfig[] Routes() =>
     [
@@ -20,6 +21,15 @@ internal static class RouterProxyConfig
 
             // Only the split-inference service is proxied; health, readiness and metrics are the router's own.
             Match = new RouteMatch { Path = "/edgesplit.v1.SplitInference/{**method}" },
+        },
+
+        // A Generate stream is one HTTP/2 request: YARP forwards all of it to the edge it picked, so a session
+        // stays on its edge, and a new session goes where the load-balancing policy sends new requests.
+        new RouteConfig
+        {
+            RouteId = GenerationRouteId,
+            ClusterId = ClusterId,
+            Match = new RouteMatch { Path = "/edgesplit.v1.SplitGeneration/{**method}" },
         },
     ];
 

@@ -1,0 +1,66 @@
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Contracts.Wire;
+using Grpc.Core;
+
+namespace EdgeSplit.DeviceAgent.Generation;
+
+/// <summary>One Generate stream: a session on the edge. A token not back within the step timeout counts as a failed edge.</summary>
+internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateRequest, GenerateReply> call, int hidden, TimeSpan stepTimeout) : IGenerationLink
+{
+    /// <summary>Session id the edge gave, once the first token came back.</summary>
+    public string? SessionId { get; private set; }
+
+    /// <summary>Sessions in the decode run of the last token.</summary>
+    public int LastBatchSessions { get; private set; }
+
+    /// <summary>Node-side milliseconds of the last token (receipt of the row to the token).</summary>
+    public double LastNodeMs { get; private set; }
+
+    /// <summary>ONNX Runtime milliseconds of the node's run that produced the last token.</summary>
+    public double LastComputeMs { get; private set; }
+
+    public Task<int> PrefillAsync(float[] rows, int positions, CancellationToken cancellationToken) =>
+        ExchangeAsync(new GenerateRequest { Prefill = new GeneratePrefill { Activation = ActivationCodec.Encode(rows, 1, positions, hidden, Encoding.F32) } }, stepTimeout * 4, cancellationToken);
+
+    public Task<int> StepAsync(float[] row, int position, CancellationToken cancellationToken) =>
+        ExchangeAsync(new GenerateRequest { Step = new GenerateStep { Position = position, Activation = ActivationCodec.Encode(row, 1, 1, hidden, Encoding.F32) } }, stepTimeout, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await call.RequestStream.CompleteAsync().WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or TimeoutException or ObjectDisposedException)
+        {
+            // The stream is already broken; disposing the call below cancels it.
+        }
+
+        call.Dispose();
+    }
+
+    private async Task<int> ExchangeAsync(GenerateRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await call.RequestStream.WriteAsync(request, deadline.Token);
+            if (!await call.ResponseStream.MoveNext(deadline.Token))
+            {
+                throw new RpcException(call.GetStatus());
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the edge sent no token within {timeout.TotalMilliseconds:F0} ms.", ex);
+        }
+
+        var reply = call.ResponseStream.Current;
+        SessionId = reply.SessionId;
+        LastBatchSessions = reply.BatchSessions;
+        LastNodeMs = reply.NodeMs;
+        LastComputeMs = reply.ComputeMs;
+        return reply.Token;
+    }
+}

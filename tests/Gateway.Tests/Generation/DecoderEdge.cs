@@ -1,0 +1,82 @@
+using EdgeSplit.Contracts.V1;
+using EdgeSplit.Contracts.Wire;
+using EdgeSplit.Gateway.Generation;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeSplit.Gateway.Tests.Generation;
+
+/// <summary>A real edge node (Kestrel on 127.0.0.1, port 0) serving a tiny decoder through Generate, and a raw client.</summary>
+internal sealed class DecoderEdge : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private DecoderEdge(WebApplication app, Uri address)
+    {
+        App = app;
+        Channel = GrpcChannel.ForAddress(address);
+        Client = new SplitGeneration.SplitGenerationClient(Channel);
+    }
+
+    public WebApplication App { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public SplitGeneration.SplitGenerationClient Client { get; }
+
+    public DecodeScheduler Scheduler => App.Services.GetRequiredService<DecodeScheduler>();
+
+    public static async Task<DecoderEdge> StartAsync(string modelFile, params string[] settings)
+    {
+        var app = GatewayApp.Build(
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--EdgeSplit:Edge:ModelPath={modelFile}", .. settings],
+            configureEdge: edge => edge.UseModel(SharedModel.Instance));
+        await app.StartAsync().WaitAsync(Timeout);
+        var host = app.Services.GetRequiredService<GenerationHost>();
+        using var wait = new CancellationTokenSource(Timeout);
+        while (host.Model is null)
+        {
+            await Task.Delay(20, wait.Token);
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DecoderEdge(app, new Uri(address));
+    }
+
+    /// <summary>Opens a raw Generate stream and sends open.</summary>
+    public async Task<AsyncDuplexStreamingCall<GenerateRequest, GenerateReply>> OpenAsync(string modelHash, int cut, int maxPositions = 0)
+    {
+        var call = Client.Generate(deadline: DateTime.UtcNow + Timeout);
+        await call.RequestStream.WriteAsync(new GenerateRequest { Open = new GenerateOpen { ModelHash = modelHash, Cut = cut, MaxPositions = maxPositions } });
+        return call;
+    }
+
+    public static GenerateRequest Prefill(float[] rows, int positions, int hidden) =>
+        new() { Prefill = new GeneratePrefill { Activation = ActivationCodec.Encode(rows, 1, positions, hidden, Encoding.F32) } };
+
+    public static GenerateRequest Step(float[] row, int position, int hidden) =>
+        new() { Step = new GenerateStep { Position = position, Activation = ActivationCodec.Encode(row, 1, 1, hidden, Encoding.F32) } };
+
+    /// <summary>Sends a message and reads the reply; a refusal surfaces as <see cref="RpcException"/>.</summary>
+    public static async Task<GenerateReply> ExchangeAsync(AsyncDuplexStreamingCall<GenerateRequest, GenerateReply> call, GenerateRequest request)
+    {
+        await call.RequestStream.WriteAsync(request);
+        if (!await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout))
+        {
+            throw new RpcException(call.GetStatus());
+        }
+
+        return call.ResponseStream.Current;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await App.StopAsync().WaitAsync(Timeout);
+        await App.DisposeAsync();
+    }
+}
