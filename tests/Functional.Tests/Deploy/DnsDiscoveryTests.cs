@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeSplit.Scenarios.Processes;
 using EdgeSplit.Functional.Tests.DeviceAgent;
 using EdgeSplit.Functional.Tests.Infrastructure;
+using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Deploy;
 

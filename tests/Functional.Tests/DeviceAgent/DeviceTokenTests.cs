@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeSplit.Scenarios.Processes;
 using EdgeSplit.Functional.Tests.Infrastructure;
+using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 

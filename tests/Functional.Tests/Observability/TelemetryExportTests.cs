@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using EdgeSplit.Scenarios.Processes;
 using EdgeSplit.Functional.Tests.DeviceAgent;
 using EdgeSplit.Functional.Tests.Infrastructure;
+using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Observability;
 
