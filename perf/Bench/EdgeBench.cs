@@ -143,7 +143,7 @@ internal static class EdgeBench
         ids[^1] = long_.InputIds[long_.Length(0) - 1]; // [SEP]
         var tokens = new TokenBatch(1, Tokens, ids, Enumerable.Repeat(1L, Tokens).ToArray(), new long[Tokens]);
         var head = model.RunHead(tokens, Cut);
-        var request = new InferRequest { ModelHash = model.ModelHash, Scheme = model.Manifest.Scheme, StartStage = Cut };
+        var request = new InferRequest { ModelHash = model.ModelHash, Scheme = model.Manifest.Scheme, Cut = Cut };
         request.Activation = ActivationCodec.Encode(head.Data, 1, Tokens, model.HiddenSize, Encoding.F32);
         request.AttentionMask.AddRange(tokens.AttentionMask);
         return request;

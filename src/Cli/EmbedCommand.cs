@@ -50,7 +50,7 @@ internal static class EmbedCommand
             }
 
             using var model = SplitModel.Load(modelOptions.LoadSource(result), modelOptions.SplitOptions(result));
-            // Fully local is cut = stage count; auto leaves the cut to the planner (the value is then unused).
+            // All-local is cut = stage count; auto leaves the cut to the planner (the value is then unused).
             var cut = choice.Cut ?? model.StageCount;
             if (choice.Mode == SplitMode.Fixed && cut > model.StageCount)
             {

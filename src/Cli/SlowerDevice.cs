@@ -28,7 +28,7 @@ public sealed class SlowerDevice(IDeviceCompute inner, double factor) : IDeviceC
     public async Task<float[]> TailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
     {
         var result = await inner.TailAsync(activation, stageMs, cancellationToken);
-        await SlowAsync(stageMs, activation.NextStage, stageMs.Length, cancellationToken);
+        await SlowAsync(stageMs, activation.Cut, stageMs.Length, cancellationToken);
         return result;
     }
 

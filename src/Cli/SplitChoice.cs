@@ -3,8 +3,8 @@ using System.Globalization;
 namespace EdgeSplit.Cli;
 
 /// <summary>
-/// The <c>--split</c> value: fully local, automatic, or a fixed cut K (stages [0,K) on the device; K = the stage
-/// count is fully local too). <see cref="Cut"/> is set only for a fixed cut.
+/// The <c>--split</c> value: all-local, automatic, or a fixed cut K (stages [0,K) on the device; K = the stage
+/// count is all-local too). <see cref="Cut"/> is set only for a fixed cut.
 /// </summary>
 public readonly record struct SplitChoice(SplitMode Mode, int? Cut)
 {

@@ -19,7 +19,7 @@ internal static class Requests
     public static InferRequest For(IReadOnlyList<string> texts, int cut, Encoding encoding = Encoding.F32, string id = "")
     {
         var tokens = Model.Tokenize(texts);
-        var request = new InferRequest { RequestId = id, ModelHash = Model.ModelHash, Scheme = Model.Manifest.Scheme, StartStage = cut };
+        var request = new InferRequest { RequestId = id, ModelHash = Model.ModelHash, Scheme = Model.Manifest.Scheme, Cut = cut };
         if (cut == 0)
         {
             request.TokenShape.Add(tokens.Batch);

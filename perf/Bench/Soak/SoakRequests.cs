@@ -46,7 +46,7 @@ internal sealed class SoakRequests
 
     private static InferRequest Build(SplitModel model, float[] data, int rows, int sequence, Encoding encoding, long[] mask)
     {
-        var request = new InferRequest { ModelHash = model.ModelHash, Scheme = model.Manifest.Scheme, StartStage = Cut };
+        var request = new InferRequest { ModelHash = model.ModelHash, Scheme = model.Manifest.Scheme, Cut = Cut };
         request.Activation = ActivationCodec.Encode(data, rows, sequence, model.HiddenSize, encoding);
         request.AttentionMask.AddRange(mask);
         return request;

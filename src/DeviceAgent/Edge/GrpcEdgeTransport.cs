@@ -169,7 +169,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         return headers;
     }
 
-    /// <summary>Builds the wire request: token ids for start stage 0, else the encoded activation.</summary>
+    /// <summary>Builds the wire request: token ids for cut 0, else the encoded activation.</summary>
     public static InferRequest ToWire(EdgeRequest request, EdgeInfo info)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -179,13 +179,13 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
             RequestId = request.RequestId,
             ModelHash = info.ModelHash,
             Scheme = info.Scheme,
-            StartStage = request.StartStage,
+            Cut = request.Cut,
             ReturnHidden = request.ReturnHidden,
             DeadlineMs = request.Deadline is { } d ? (int)Math.Clamp(Math.Ceiling(d.TotalMilliseconds), 1, int.MaxValue) : 0,
         };
-        if (request.StartStage == 0)
+        if (request.Cut == 0)
         {
-            var tokens = request.Tokens ?? throw new ArgumentException("start stage 0 sends token ids: Tokens is required.", nameof(request));
+            var tokens = request.Tokens ?? throw new ArgumentException("cut 0 sends token ids: Tokens is required.", nameof(request));
             message.TokenShape.Add(tokens.Batch);
             message.TokenShape.Add(tokens.Sequence);
             message.InputIds.AddRange(tokens.InputIds);
@@ -194,7 +194,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
         }
         else
         {
-            var activation = request.Activation ?? throw new ArgumentException($"start stage {request.StartStage} sends an activation: Activation is required.", nameof(request));
+            var activation = request.Activation ?? throw new ArgumentException($"cut {request.Cut} sends an activation: Activation is required.", nameof(request));
             message.Activation = ActivationCodec.Encode(activation.Data, activation.Batch, activation.Sequence, activation.Hidden, ToProto(request.Encoding));
             message.AttentionMask.AddRange(activation.AttentionMask);
         }

@@ -9,7 +9,7 @@ public interface IEdgeTransport : IAsyncDisposable
     /// <summary>Model identity, stages, limits and current load of the node.</summary>
     Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken);
 
-    /// <summary>Runs stages [request.StartStage, N) on the node.</summary>
+    /// <summary>Runs stages [request.Cut, N) on the node.</summary>
     Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken);
 
     /// <summary>
@@ -20,7 +20,7 @@ public interface IEdgeTransport : IAsyncDisposable
     bool ReportsAcceptance => false;
 
     /// <summary>
-    /// Runs stages [request.StartStage, N) on the node, calling <paramref name="accepted"/> once when the node has
+    /// Runs stages [request.Cut, N) on the node, calling <paramref name="accepted"/> once when the node has
     /// admitted the request (see <see cref="ReportsAcceptance"/>).
     /// </summary>
     Task<EdgeAnswer> InferAsync(EdgeRequest request, Action<EdgeAcceptance> accepted, CancellationToken cancellationToken) => InferAsync(request, cancellationToken);

@@ -6,7 +6,7 @@ namespace EdgeSplit.DeviceAgent.Execution;
 
 /// <summary>
 /// The agent's view of an <see cref="IDeviceCompute"/>: every run's per-stage times go to the device cost model,
-/// so every real local run (head, hedge, fallback, fully local) refines the planner.
+/// so every real local run (head, hedge, fallback, all-local) refines the planner.
 /// </summary>
 internal sealed class MeasuredCompute(IDeviceCompute compute, int stageCount)
 {
@@ -26,7 +26,7 @@ internal sealed class MeasuredCompute(IDeviceCompute compute, int stageCount)
     {
         var stageMs = new double[stageCount];
         var result = await compute.TailAsync(activation, stageMs, cancellationToken);
-        CostModel?.Observe(activation.NextStage, stageCount, activation.Sequence, stageMs);
+        CostModel?.Observe(activation.Cut, stageCount, activation.Sequence, stageMs);
         return result;
     }
 

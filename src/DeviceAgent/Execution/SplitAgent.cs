@@ -71,7 +71,7 @@ public sealed class SplitAgent : IAsyncDisposable
         telemetry?.ObserveBreaker(() => _edge is { IsAvailable: false });
     }
 
-    /// <summary>Number of stages N of the model (cut N is fully local).</summary>
+    /// <summary>Number of stages N of the model (cut N is all-local).</summary>
     public int StageCount => _model.StageCount;
 
     /// <summary>Whether the planner may use the edge right now (connected and circuit closed).</summary>

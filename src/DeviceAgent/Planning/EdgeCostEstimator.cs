@@ -41,15 +41,15 @@ internal sealed class EdgeCostEstimator
         }
     }
 
-    /// <summary>A reply to our own request: its queue wait and compute time for stages [startStage, N).</summary>
-    public void ObserveAnswer(EdgeAnswer answer, int startStage, int tokens, IReadOnlyList<double>? devicePrediction)
+    /// <summary>A reply to our own request: its queue wait and compute time for stages [cut, N).</summary>
+    public void ObserveAnswer(EdgeAnswer answer, int cut, int tokens, IReadOnlyList<double>? devicePrediction)
     {
         ObserveLoad(answer.Load);
         lock (_lock)
         {
             var now = _time.GetUtcNow();
             _queue.Observe(Math.Max(answer.QueueMs, answer.Load.RecentQueueMs), now);
-            var predicted = RawCompute(startStage, tokens, devicePrediction);
+            var predicted = RawCompute(cut, tokens, devicePrediction);
             if (predicted > 0.01 && answer.ComputeMs > 0)
             {
                 var ratio = Math.Clamp(answer.ComputeMs / predicted, 0.05, 50);

@@ -22,6 +22,6 @@ public sealed record PlanContext(
     bool EstimatesStale = false,
     double RadioTailLeftMs = 0)
 {
-    /// <summary>Number of stages N; cut N is fully local.</summary>
+    /// <summary>Number of stages N; cut N is all-local.</summary>
     public int StageCount => DeviceStageMs.Count;
 }

@@ -17,7 +17,7 @@ public sealed record PlanDecision(
     /// <summary>True when the choice is an exploration: an offload sent to re-measure the edge path, not on its merits.</summary>
     public bool Explores { get; init; }
 
-    /// <summary>Fully-local candidate (always present).</summary>
+    /// <summary>All-local candidate (always present).</summary>
     public PlanCandidate Local => Candidates[^1];
 
     /// <summary>A human-readable table: one line per cut, the choice marked.</summary>

@@ -174,7 +174,7 @@ internal sealed class EdgeClient : IAsyncDisposable
             Interlocked.Exchange(ref _consecutiveFailures, 0);
             var network = elapsed - answer.QueueMs - answer.ComputeMs;
             _link.ObserveTransfer(answer.BytesSent + WireSize.Reply(_manifest?.HiddenSize ?? answer.Embeddings[0].Length), network);
-            _edge.ObserveAnswer(answer, request.StartStage, tokens, devicePrediction);
+            _edge.ObserveAnswer(answer, request.Cut, tokens, devicePrediction);
             return new EdgeOutcome(answer, EdgeFailureKind.None, null, elapsed);
         }
         catch (Exception ex)

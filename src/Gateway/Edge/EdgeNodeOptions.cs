@@ -60,7 +60,7 @@ public sealed class EdgeNodeOptions : IValidatableObject
     [Range(1.0, 3.0e38, ErrorMessage = "EdgeSplit:Edge:MaxActivationMagnitude must be between 1 and 3e38.")]
     public double MaxActivationMagnitude { get; set; } = 65504;
 
-    /// <summary>Accept token ids (start_stage 0, the cloud-only baseline); default true — the device decides whether to send them.</summary>
+    /// <summary>Accept token ids (cut 0, the cloud-only baseline); default true — the device decides whether to send them.</summary>
     public bool AllowTokenIds { get; set; } = true;
 
     /// <summary>ONNX Runtime intra-op threads per stage session (default 0 = one per physical core).</summary>

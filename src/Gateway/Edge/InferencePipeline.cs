@@ -38,7 +38,7 @@ internal sealed class InferencePipeline(
         var parent = ActivityContext.TryParse(request.Traceparent, null, out var context) ? context : Activity.Current?.Context ?? default;
         using var activity = Source.StartActivity("edgesplit.edge.infer", ActivityKind.Server, parent);
         activity?.SetTag("edgesplit.request_id", request.RequestId);
-        activity?.SetTag("edgesplit.start_stage", request.StartStage);
+        activity?.SetTag("edgesplit.cut", request.Cut);
         var answer = await RunCoreAsync(request, device, callDeadline, requireId, admitted, cancellation).ConfigureAwait(false);
         if (answer.Error is { } error)
         {
@@ -52,7 +52,7 @@ internal sealed class InferencePipeline(
         {
             var t = answer.Reply!.Timings;
             activity?.SetTag("edgesplit.batch_rows", t.BatchRows);
-            metrics.Completed(request.StartStage, EncodingName(request), t.TotalMs / 1000, t.QueueMs / 1000, t.ComputeMs / 1000);
+            metrics.Completed(request.Cut, EncodingName(request), t.TotalMs / 1000, t.QueueMs / 1000, t.ComputeMs / 1000);
         }
 
         return answer;
@@ -118,7 +118,7 @@ internal sealed class InferencePipeline(
         {
             RequestId = request.RequestId,
             ModelHash = model.ModelHash,
-            StartStage = request.StartStage,
+            Cut = request.Cut,
             EndStage = model.StageCount,
         };
         foreach (var row in result.Embeddings!)
@@ -216,7 +216,7 @@ internal sealed class InferencePipeline(
         return budget <= TimeSpan.Zero ? arrival : arrival + (long)(budget.TotalSeconds * time.TimestampFrequency);
     }
 
-    private static string EncodingName(InferRequest request) => request.StartStage == 0 || request.Activation is null
+    private static string EncodingName(InferRequest request) => request.Cut == 0 || request.Activation is null
         ? "token_ids"
         : request.Activation.Encoding switch
         {

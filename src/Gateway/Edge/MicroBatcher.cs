@@ -101,7 +101,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
     {
         ArgumentNullException.ThrowIfNull(item);
         var ahead = Math.Max(0, QueueDepth - 1) + InFlight;
-        var own = _load.ComputeMs(item.StartStage, item.Rows * item.Sequence) is var fromStages && fromStages > 0 ? fromStages : _load.RowMs * item.Rows;
+        var own = _load.ComputeMs(item.Cut, item.Rows * item.Sequence) is var fromStages && fromStages > 0 ? fromStages : _load.RowMs * item.Rows;
         return _options.BatchWindowMs + (ahead * _load.RowMs / _options.MaxConcurrentBatches) + own;
     }
 
@@ -285,7 +285,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
         for (var i = 1; i < _pending.Count && rows < _options.MaxBatchRows; i++)
         {
             var item = _pending[i];
-            if (item.StartStage == first.StartStage && rows + item.Rows <= _options.MaxBatchRows)
+            if (item.Cut == first.Cut && rows + item.Rows <= _options.MaxBatchRows)
             {
                 batch.Add(item);
                 rows += item.Rows;
@@ -298,7 +298,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
     private void Compute(SplitModel model, List<WorkItem> batch)
     {
         var start = _time.GetTimestamp();
-        var stage = batch[0].StartStage;
+        var stage = batch[0].Cut;
         var rows = 0;
         var sequence = 0;
         var wantHidden = false;

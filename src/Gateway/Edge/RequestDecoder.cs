@@ -61,9 +61,9 @@ internal static class RequestDecoder
         }
 
         var last = model.StageCount - 1;
-        if (request.StartStage < 0 || request.StartStage > last)
+        if (request.Cut < 0 || request.Cut > last)
         {
-            throw Invalid($"start_stage {request.StartStage} is out of range: this node runs stages 0..{last} ({model.StageCount} stages, the last is pooling).");
+            throw Invalid($"cut {request.Cut} is out of range: this node runs stages 0..{last} ({model.StageCount} stages, the last is pooling).");
         }
 
         if (request.DeadlineMs < 0)
@@ -71,7 +71,7 @@ internal static class RequestDecoder
             throw Invalid($"deadline_ms is {request.DeadlineMs}; it must be 0 (none) or positive.");
         }
 
-        return request.StartStage == 0
+        return request.Cut == 0
             ? DecodeTokens(request, model, options, arrival, deadline, cancellation)
             : DecodeHidden(request, model, options, arrival, deadline, cancellation);
     }
@@ -82,12 +82,12 @@ internal static class RequestDecoder
         {
             throw new RequestRefusedException(new EdgeError(
                 StatusCode.FailedPrecondition,
-                "this node does not accept token ids (start_stage 0; EdgeSplit:Edge:AllowTokenIds is false): run at least the embeddings stage on the device."));
+                "this node does not accept token ids (cut 0; EdgeSplit:Edge:AllowTokenIds is false): run at least the embeddings stage on the device."));
         }
 
         if (request.Activation is not null)
         {
-            throw Invalid("start_stage 0 takes input_ids and token_shape, not an activation.");
+            throw Invalid("cut 0 takes input_ids and token_shape, not an activation.");
         }
 
         var shape = request.TokenShape;
@@ -139,7 +139,7 @@ internal static class RequestDecoder
         ActivationCodec.ValidateMask(request.AttentionMask, batch, sequence);
         return new WorkItem
         {
-            StartStage = 0,
+            Cut = 0,
             Rows = batch,
             Sequence = sequence,
             InputIds = ids,
@@ -156,12 +156,12 @@ internal static class RequestDecoder
     {
         if (request.Activation is null)
         {
-            throw Invalid($"start_stage {request.StartStage} needs an activation (the hidden state at the cut).");
+            throw Invalid($"cut {request.Cut} needs an activation (the hidden state at the cut).");
         }
 
         if (request.InputIds.Count != 0 || request.TokenShape.Count != 0)
         {
-            throw Invalid($"start_stage {request.StartStage} takes an activation; input_ids and token_shape are only for start_stage 0.");
+            throw Invalid($"cut {request.Cut} takes an activation; input_ids and token_shape are only for cut 0.");
         }
 
         var (batch, sequence) = ActivationCodec.ValidateShape(request.Activation, model.HiddenSize, options.MaxRowsPerRequest, options.MaxSequence);
@@ -171,7 +171,7 @@ internal static class RequestDecoder
         CheckMagnitude(data, model.HiddenSize, options.MaxActivationMagnitude);
         return new WorkItem
         {
-            StartStage = request.StartStage,
+            Cut = request.Cut,
             Rows = batch,
             Sequence = sequence,
             Hidden = data,

@@ -3,19 +3,19 @@ namespace EdgeSplit.Gateway.Edge;
 /// <summary>A decoded, validated request waiting for (or in) a micro-batch.</summary>
 internal sealed class WorkItem
 {
-    public required int StartStage { get; init; }
+    public required int Cut { get; init; }
 
     public required int Rows { get; init; }
 
     public required int Sequence { get; init; }
 
-    /// <summary>Hidden state [Rows, Sequence, hidden] for StartStage ≥ 1.</summary>
+    /// <summary>Hidden state [Rows, Sequence, hidden] for Cut ≥ 1.</summary>
     public float[]? Hidden { get; init; }
 
-    /// <summary>Token ids [Rows, Sequence] for StartStage 0.</summary>
+    /// <summary>Token ids [Rows, Sequence] for Cut 0.</summary>
     public long[]? InputIds { get; init; }
 
-    /// <summary>Token type ids for StartStage 0 (zeros when the device sent none).</summary>
+    /// <summary>Token type ids for Cut 0 (zeros when the device sent none).</summary>
     public long[]? TokenTypeIds { get; init; }
 
     public required long[] Mask { get; init; }

@@ -5,7 +5,7 @@ namespace EdgeSplit.Gateway.Observability;
 
 /// <summary>
 /// The edge node's instruments (meter <c>EdgeSplit.Edge</c>): durations as histograms in seconds by
-/// start stage and encoding, as Triton's users ask for, plus batch size, rejections, expiries and queue depth.
+/// cut and encoding, as Triton's users ask for, plus batch size, rejections, expiries and queue depth.
 /// </summary>
 public sealed class EdgeMetrics : IDisposable
 {
@@ -59,16 +59,16 @@ public sealed class EdgeMetrics : IDisposable
     }
 
     /// <summary>Records one answered request.</summary>
-    public void Completed(int startStage, string encoding, double totalSeconds, double queueSeconds, double computeSeconds)
+    public void Completed(int cut, string encoding, double totalSeconds, double queueSeconds, double computeSeconds)
     {
-        var tags = new TagList { { "start_stage", startStage }, { "encoding", encoding } };
+        var tags = new TagList { { "cut", cut }, { "encoding", encoding } };
         _duration.Record(totalSeconds, tags);
         _queue.Record(queueSeconds, tags);
         _compute.Record(computeSeconds, tags);
     }
 
     /// <summary>Records one executed micro-batch.</summary>
-    public void Batch(int rows, int startStage) => _batchRows.Record(rows, new KeyValuePair<string, object?>("start_stage", startStage));
+    public void Batch(int rows, int cut) => _batchRows.Record(rows, new KeyValuePair<string, object?>("cut", cut));
 
     /// <summary>Counts a request refused for a full queue.</summary>
     public void Rejected() => _rejected.Add(1);

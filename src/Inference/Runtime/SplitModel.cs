@@ -132,13 +132,13 @@ public sealed class SplitModel : IDisposable
         return new Activation(cut, tokens.Batch, tokens.Sequence, HiddenSize, data, tokens.AttentionMask);
     }
 
-    /// <summary>Runs stages [activation.NextStage, <paramref name="cut"/>) on a hidden state.</summary>
+    /// <summary>Runs stages [activation.Cut, <paramref name="cut"/>) on a hidden state.</summary>
     public Activation Continue(Activation activation, int cut, double[]? stageMs = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(cut, activation.NextStage);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cut, activation.Cut);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cut, StageCount);
-        var data = Run(null, activation, activation.NextStage, cut, stageMs);
-        return activation with { NextStage = cut, Data = data };
+        var data = Run(null, activation, activation.Cut, cut, stageMs);
+        return activation with { Cut = cut, Data = data };
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ public sealed class SplitModel : IDisposable
     /// and throws <see cref="OperationCanceledException"/>.
     /// </summary>
     public float[][] Finish(Activation activation, double[]? stageMs = null, CancellationToken cancellationToken = default) =>
-        Split(Run(null, activation, activation.NextStage, StageCount, stageMs, cancellationToken), activation.Batch);
+        Split(Run(null, activation, activation.Cut, StageCount, stageMs, cancellationToken), activation.Batch);
 
     /// <summary>Runs every stage locally; cancellable like <see cref="Finish"/>.</summary>
     public float[][] Embed(TokenBatch tokens, double[]? stageMs = null, CancellationToken cancellationToken = default) =>

@@ -24,7 +24,7 @@ internal sealed class ReplayCompute(ReplayCorpus corpus, IReadOnlyList<LinearSta
     public async Task<float[]> TailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
     {
         var entry = corpus.Find(activation);
-        await RunAsync(activation.NextStage, corpus.StageCount, activation.Sequence, stageMs, cancellationToken);
+        await RunAsync(activation.Cut, corpus.StageCount, activation.Sequence, stageMs, cancellationToken);
         return entry.Embedding;
     }
 

@@ -29,7 +29,7 @@ internal sealed class ScriptedDeviceCompute(SplitModel model, IReadOnlyList<Line
     public async Task<float[]> TailAsync(Activation activation, double[] stageMs, CancellationToken cancellationToken)
     {
         var embedding = await _real.TailAsync(activation, new double[model.StageCount], cancellationToken);
-        Took(activation.NextStage, model.StageCount, activation.Sequence, stageMs);
+        Took(activation.Cut, model.StageCount, activation.Sequence, stageMs);
         return embedding;
     }
 

@@ -27,7 +27,7 @@ internal sealed class ScriptedLinkTransport(ScriptedEdgeTransport edge, FakeTime
         var tokens = request.Activation?.Sequence ?? request.Tokens?.Sequence ?? 0;
         var perToken = edge.StageMsPerToken;
         var computeMs = 0.0;
-        for (var stage = request.StartStage; stage < perToken.Count; stage++)
+        for (var stage = request.Cut; stage < perToken.Count; stage++)
         {
             computeMs += perToken[stage] * tokens;
         }

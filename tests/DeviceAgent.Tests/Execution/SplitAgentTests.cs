@@ -81,7 +81,7 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
 
         Assert.Equal(AgentRoute.Fallback, result.Route);
         Assert.Equal(EdgeSplit.DeviceAgent.Resilience.EdgeFailureKind.Unavailable, result.Failure);
-        Assert.Equal(4, sent!.NextStage);
+        Assert.Equal(4, sent!.Cut);
         AssertClose(Reference(), result.Embedding);
     }
 

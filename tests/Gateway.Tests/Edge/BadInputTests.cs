@@ -19,8 +19,8 @@ public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<De
         { "mask-length", "attention_mask has" },
         { "mask-value", "only 0 and 1" },
         { "encoding", "unknown encoding 9" },
-        { "stage-high", "start_stage 8 is out of range" },
-        { "stage-negative", "start_stage -1 is out of range" },
+        { "stage-high", "cut 8 is out of range" },
+        { "stage-negative", "cut -1 is out of range" },
         { "garbage", "finite" },
         { "no-activation", "needs an activation" },
         { "token-id", "token ids must be in" },
@@ -136,10 +136,10 @@ public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<De
                 tensor.Encoding = (Encoding)9;
                 break;
             case "stage-high":
-                request.StartStage = 8;
+                request.Cut = 8;
                 break;
             case "stage-negative":
-                request.StartStage = -1;
+                request.Cut = -1;
                 break;
             case "garbage":
                 new Random(1).NextBytes(bytes);

@@ -45,7 +45,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public async Task Infer_DifferentStartStages_NeverShareABatch()
+    public async Task Infer_DifferentCuts_NeverShareABatch()
     {
         await using var node = await EdgeNode.StartAsync(o =>
         {

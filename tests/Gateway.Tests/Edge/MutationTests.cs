@@ -92,7 +92,7 @@ public sealed class MutationTests
                     request.Activation.Encoding = (Encoding)random.Next(-1, 6);
                     break;
                 case 4:
-                    request.StartStage = random.Next(-3, 12);
+                    request.Cut = random.Next(-3, 12);
                     break;
                 case 5 when request.AttentionMask.Count > 0:
                     request.AttentionMask[random.Next(request.AttentionMask.Count)] = random.Next(-1, 3);

@@ -40,7 +40,7 @@ public sealed class SplitInferenceTests(DefaultNodeFixture fixture) : IClassFixt
 
         Assert.Equal("r1", reply.RequestId);
         Assert.Equal(Requests.Model.ModelHash, reply.ModelHash);
-        Assert.Equal(cut, reply.StartStage);
+        Assert.Equal(cut, reply.Cut);
         Assert.Equal(Requests.Model.StageCount, reply.EndStage);
         Assert.True(reply.Timings.ComputeMs > 0);
         Assert.True(reply.Timings.TotalMs >= reply.Timings.ComputeMs);

@@ -89,7 +89,7 @@ public sealed class OutputCheckTests
         var head = model.RunHead(tokens, 3);
         var max = head.Data.Max(Math.Abs);
         var data = head.Data.Select(v => (float)(v / max * peak)).ToArray();
-        var request = new InferRequest { ModelHash = model.ModelHash, Scheme = model.Manifest.Scheme, StartStage = 3 };
+        var request = new InferRequest { ModelHash = model.ModelHash, Scheme = model.Manifest.Scheme, Cut = 3 };
         request.Activation = encoding == Encoding.I8
             ? Int8WithHugeScales(data, head.Batch, head.Sequence, head.Hidden)
             : ActivationCodec.Encode(data, head.Batch, head.Sequence, head.Hidden, encoding);

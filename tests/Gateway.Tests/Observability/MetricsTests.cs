@@ -18,7 +18,7 @@ public sealed class MetricsTests
 
         var text = await ScrapeUntilAsync(http, "edgesplit_edge_invalid_total");
 
-        Assert.Contains("edgesplit_edge_request_duration_seconds_bucket{otel_scope_name=\"EdgeSplit.Edge\",encoding=\"f16\",start_stage=\"3\"", text);
+        Assert.Contains("edgesplit_edge_request_duration_seconds_bucket{otel_scope_name=\"EdgeSplit.Edge\",cut=\"3\",encoding=\"f16\"", text);
         Assert.Contains("edgesplit_edge_queue_duration_seconds_bucket", text);
         Assert.Contains("edgesplit_edge_compute_duration_seconds_bucket", text);
         Assert.Contains("edgesplit_edge_batch_rows_bucket", text);

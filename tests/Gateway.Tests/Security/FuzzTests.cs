@@ -362,7 +362,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
                     activation.Data = ByteString.CopyFrom(bytes);
                     break;
                 case 6:
-                    request.StartStage = random.Next(2) == 0 ? -random.Next(int.MaxValue) : random.Next(int.MaxValue);
+                    request.Cut = random.Next(2) == 0 ? -random.Next(int.MaxValue) : random.Next(int.MaxValue);
                     break;
                 case 7: // token shape mismatches ids
                     request.TokenShape.Clear();

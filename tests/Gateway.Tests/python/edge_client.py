@@ -16,7 +16,7 @@ with grpc.insecure_channel(address) as channel:
         request_id="py-bad",
         model_hash=manifest.model_hash,
         scheme=manifest.scheme,
-        start_stage=2,
+        cut=2,
         activation=edgesplit_pb2.Tensor(shape=[1, 2, 7], encoding=edgesplit_pb2.ENCODING_F32, data=b"\x00" * 56),
         attention_mask=[1, 1],
     )
