@@ -97,7 +97,9 @@ public sealed class EdgeOutageTests(AgentHarness harness) : IClassFixture<AgentH
         // not for the keepalive: its cost is that wait plus the local tail, a small multiple of all-local here.
         var median = AgentHarness.Median(during.Select(r => r.ActualMs));
         Assert.True(median <= AgentHarness.Median(local) * 3, $"median {median:F0} ms while silent vs all-local {AgentHarness.Median(local):F0} ms");
-        Assert.All(during, r => Assert.True(r.ActualMs < bound.TotalMilliseconds / 2, $"a request waited {r.ActualMs:F0} ms: {r.Explain()}"));
+        // None waited for the keepalive to fail the connection (the bound below); a loaded machine may stall one
+        // request for a good part of it, which the median above would not hide if it happened to many.
+        Assert.All(during, r => Assert.True(r.ActualMs < bound.TotalMilliseconds, $"a request waited {r.ActualMs:F0} ms, as long as the keepalive: {r.Explain()}"));
     }
 
     [Fact]

@@ -68,8 +68,8 @@ public sealed class TelemetryExportTests(TempDirectory temp) : IClassFixture<Tem
         await using var edge = await AgentHarness.StartGatewayAsync();
         var port = GatewayProcess.FreePort();
         var report = temp.Combine("fleet-metrics");
-        var fleet = CliRun.DeviceAgentAsync(temp.Combine("cache"),
-            "fleet", "--edge", edge.Address.ToString(), "--devices", "3", "--duration", "8", "--rps", "2", "--ramp", "0", "--links", "wifi", "--metrics-port", port.ToString(CultureInfo.InvariantCulture), "--report", report);
+        var fleet = CliRun.RunAsync(RepoPaths.ScenariosDll, temp.Combine("cache"), [
+            "fleet", "--edge", edge.Address.ToString(), "--devices", "3", "--duration", "8", "--rps", "2", "--ramp", "0", "--links", "wifi", "--metrics-port", port.ToString(CultureInfo.InvariantCulture), "--report", report]);
 
         // Scrape as Prometheus does (plain HTTP/1.1 GET /metrics) until the phones' answered requests show up.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

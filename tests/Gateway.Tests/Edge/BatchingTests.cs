@@ -64,9 +64,12 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public async Task Infer_IdleNode_NoDelayBeyondWindow()
+    public async Task Infer_IdleNode_DispatchesWithoutWaitingForTheWindow()
     {
-        await using var node = await EdgeNode.StartAsync(o => o.BatchWindowMs = 2);
+        // A long window makes waiting for it unmistakable (200 ms a request) while leaving ample room for a busy
+        // machine's scheduling delays: an idle node must hand a lone request to a worker at once.
+        const int windowMs = 200;
+        await using var node = await EdgeNode.StartAsync(o => o.BatchWindowMs = windowMs);
         await node.Client.InferAsync(Requests.For(["warm"], 2), deadline: SplitInferenceTests.Deadline());
 
         var queueMs = new List<double>();
@@ -76,6 +79,6 @@ public sealed class BatchingTests
         }
 
         queueMs.Sort();
-        Assert.True(queueMs[5] <= 2.0, $"median queue {queueMs[5]} ms on an idle node");
+        Assert.True(queueMs[5] < windowMs / 4.0, $"median queue {queueMs[5]} ms on an idle node with a {windowMs} ms window");
     }
 }
