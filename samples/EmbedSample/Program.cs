@@ -13,7 +13,7 @@ if (args.Length > 0)
 
 await using var provider = services.BuildServiceProvider();
 var agent = provider.GetRequiredService<SplitAgent>();
-var local = await agent.EmbedAsync(Text, cut: agent.StageCount); // cut = stage count: fully local
+var local = await agent.EmbedAsync(Text, cut: agent.StageCount); // cut = stage count: all-local
 var auto = await agent.EmbedAsync(Text);                          // no cut given: --split auto
 var cosine = local.Embedding.Zip(auto.Embedding, (a, b) => a * b).Sum();
 Console.WriteLine($"local: {local.Embedding.Length} floats in {local.ActualMs:F1} ms");
