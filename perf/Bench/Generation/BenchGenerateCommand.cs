@@ -70,32 +70,34 @@ internal static class BenchGenerateCommand
 
             try
             {
-                // Device work (this process) on CPU 0, the edge process on the others: separate machines in a deployment.
-                var pin = CpuAffinity.IsAvailable && parts.Overlaps(["overhead", "links", "failover"]);
-                if (pin)
-                {
-                    CpuAffinity.Pin(Environment.ProcessId, "0");
-                }
-
-                using var decoder = DecoderModel.Load(directory, new RuntimeOptions { AllowSpinning = false, IntraOpThreads = pin ? 1 : 0 });
                 var tailCut = result.GetValue(cut);
-                var middle = result.GetValue(splitCut) ?? decoder.StageCount / 2;
-                if (tailCut < 1 || tailCut >= decoder.StageCount || middle < 1 || middle >= decoder.StageCount)
-                {
-                    throw new CliException($"--cut and --split-cut must be in 1..{decoder.StageCount - 1} for this decoder.");
-                }
-
-                // Folded into the model's vocabulary: a SmolLM2-sized model has fewer rows than the GPT-2 tokenizer has ids.
-                var prompt = decoder.Tokenizer.Encode(PromptText).Select(id => id % decoder.Manifest.VocabSize).ToList();
                 if (parts.Contains("batching"))
                 {
-                    DecodeBatching.Run(output, decoder, result.GetValue(sessions), result.GetValue(steps), result.GetValue(promptTokens), tailCut);
+                    // As the edge runs it: every core, ONNX Runtime's default threads.
+                    using var edgeSide = DecoderModel.Load(directory);
+                    CheckCut(tailCut, edgeSide.StageCount);
+                    DecodeBatching.Run(output, edgeSide, result.GetValue(sessions), result.GetValue(steps), result.GetValue(promptTokens), tailCut);
                 }
 
                 if (!parts.Overlaps(["overhead", "links", "failover"]))
                 {
                     return 0;
                 }
+
+                // Device work (this process) on CPU 0, the edge process on the others: separate machines in a deployment.
+                var pin = CpuAffinity.IsAvailable;
+                if (pin)
+                {
+                    CpuAffinity.Pin(Environment.ProcessId, "0");
+                }
+
+                using var decoder = DecoderModel.Load(directory, new RuntimeOptions { AllowSpinning = false, IntraOpThreads = pin ? 1 : 0 });
+                var middle = result.GetValue(splitCut) ?? decoder.StageCount / 2;
+                CheckCut(tailCut, decoder.StageCount);
+                CheckCut(middle, decoder.StageCount);
+
+                // Folded into the model's vocabulary: a SmolLM2-sized model has fewer rows than the GPT-2 tokenizer has ids.
+                var prompt = decoder.Tokenizer.Encode(PromptText).Select(id => id % decoder.Manifest.VocabSize).ToList();
 
                 var dll = result.GetValue(gatewayOption)?.FullName ?? GatewayProcess.Locate()
                     ?? throw new CliException("EdgeSplit.Gateway.dll not found: build src/Gateway or pass --gateway.");
@@ -128,6 +130,14 @@ internal static class BenchGenerateCommand
             return 0;
         });
         return command;
+    }
+
+    private static void CheckCut(int cut, int stages)
+    {
+        if (cut < 1 || cut >= stages)
+        {
+            throw new CliException($"--cut and --split-cut must be in 1..{stages - 1} for this decoder, not {cut}.");
+        }
     }
 
     private static LinkProfile Link(string name) => BenchPolicyCommand.Parse(() => LinkProfile.Named(name), "--links");
