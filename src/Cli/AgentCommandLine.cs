@@ -16,7 +16,6 @@ public static class AgentCommandLine
         root.Subcommands.Add(PartitionCommand.Create(output));
         root.Subcommands.Add(MakeDecoderCommand.CreateModelGroup(output));
         root.Subcommands.Add(GenerateCommand.Create(output));
-        root.Subcommands.Add(BenchGenerateCommand.Create(output));
         return await InvokeAsync(root, args, output, error);
     }
 

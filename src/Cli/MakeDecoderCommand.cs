@@ -18,7 +18,7 @@ internal static class MakeDecoderCommand
     public static Command Create(TextWriter output)
     {
         var layout = new Option<string>("--layout") { Description = "gpt2 | llama", DefaultValueFactory = _ => "gpt2" };
-        var size = new Option<string>("--size") { Description = "tiny | small | layers=L,hidden=H,heads=A[,kv-heads=K][,ffn=F][,vocab=V][,positions=P]", DefaultValueFactory = _ => "tiny" };
+        var size = new Option<string>("--size") { Description = "tiny | small | smollm2 (llama) | layers=L,hidden=H,heads=A[,kv-heads=K][,ffn=F][,vocab=V][,positions=P]", DefaultValueFactory = _ => "tiny" };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights", DefaultValueFactory = _ => 1 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Directory to write model.onnx and decoder.json to", Required = true };
         var command = new Command("make-decoder", "Write a decoder-only transformer with seeded weights in the GPT-2 or Llama export layout.")

@@ -116,9 +116,11 @@ internal static class BenchPolicyCommand
         return command;
     }
 
-    private static IEnumerable<string> Names(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>The entries of a comma-separated option value.</summary>
+    internal static IEnumerable<string> Names(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static T Parse<T>(Func<T> parse, string option)
+    /// <summary>Runs a parser; its <see cref="ArgumentException"/> becomes one line naming the option.</summary>
+    internal static T Parse<T>(Func<T> parse, string option)
     {
         try
         {

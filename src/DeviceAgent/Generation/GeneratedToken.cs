@@ -5,4 +5,4 @@ namespace EdgeSplit.DeviceAgent.Generation;
 /// <param name="Text">Text it completes (empty inside a multi-byte character).</param>
 /// <param name="Route">Where the tail ran.</param>
 /// <param name="Ms">Milliseconds from asking for this token to having it.</param>
-internal sealed record GeneratedToken(int Token, string Text, GenerationRoute Route, double Ms);
+public sealed record GeneratedToken(int Token, string Text, GenerationRoute Route, double Ms);

@@ -9,7 +9,7 @@ using Grpc.Net.Client;
 namespace EdgeSplit.DeviceAgent.Generation;
 
 /// <summary>Opens Generate streams to one edge URL over one HTTP/2 channel that pings the node while streams are open.</summary>
-internal sealed class GenerationLinkFactory : IGenerationLinkFactory, IAsyncDisposable
+public sealed class GenerationLinkFactory : IGenerationLinkFactory, IAsyncDisposable
 {
     /// <summary>Default wait for one token before the edge counts as silent: 2 s.</summary>
     public static readonly TimeSpan DefaultStepTimeout = TimeSpan.FromSeconds(2);
@@ -20,6 +20,7 @@ internal sealed class GenerationLinkFactory : IGenerationLinkFactory, IAsyncDisp
     private readonly int _hidden;
     private readonly TimeSpan _stepTimeout;
 
+    /// <summary>A channel to <paramref name="address"/> for a decoder of <paramref name="hidden"/> width; a token later than <paramref name="stepTimeout"/> (default 2 s) fails the edge.</summary>
     public GenerationLinkFactory(Uri address, int hidden, TimeSpan? stepTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -51,6 +52,7 @@ internal sealed class GenerationLinkFactory : IGenerationLinkFactory, IAsyncDisp
             ? new GenerationLinkFactory(address, hidden)
             : throw new ArgumentException($"--edge must be an http:// or https:// URL, not '{url}'.");
 
+    /// <inheritdoc />
     public async Task<IGenerationLink> OpenAsync(string modelHash, int cut, SamplingOptions sampling, CancellationToken cancellationToken)
     {
         var call = _client.Generate(_headers, cancellationToken: cancellationToken);
@@ -73,6 +75,7 @@ internal sealed class GenerationLinkFactory : IGenerationLinkFactory, IAsyncDisp
         return new GrpcGenerationLink(call, _hidden, _stepTimeout);
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();

@@ -3,7 +3,7 @@ using EdgeSplit.Inference.Decoder;
 namespace EdgeSplit.DeviceAgent.Generation;
 
 /// <summary>What to generate and where to cut.</summary>
-internal sealed record GenerationRequest
+public sealed record GenerationRequest
 {
     /// <summary>Prompt token ids.</summary>
     public required IReadOnlyList<int> Prompt { get; init; }

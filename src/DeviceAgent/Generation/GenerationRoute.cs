@@ -1,7 +1,7 @@
 namespace EdgeSplit.DeviceAgent.Generation;
 
 /// <summary>Where a token's tail stages ran.</summary>
-internal enum GenerationRoute
+public enum GenerationRoute
 {
     /// <summary>Every stage on the device.</summary>
     Local,

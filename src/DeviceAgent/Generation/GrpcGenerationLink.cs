@@ -7,6 +7,8 @@ namespace EdgeSplit.DeviceAgent.Generation;
 /// <summary>One Generate stream: a session on the edge. A token not back within the step timeout counts as a failed edge.</summary>
 internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateRequest, GenerateReply> call, int hidden, TimeSpan stepTimeout) : IGenerationLink
 {
+    private bool _broken;
+
     /// <summary>Session id the edge gave, once the first token came back.</summary>
     public string? SessionId { get; private set; }
 
@@ -29,7 +31,11 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
     {
         try
         {
-            await call.RequestStream.CompleteAsync().WaitAsync(TimeSpan.FromMilliseconds(200));
+            // A failed exchange broke the stream: completing it could only wait out the 200 ms, on the token that failed over.
+            if (!_broken)
+            {
+                await call.RequestStream.CompleteAsync().WaitAsync(TimeSpan.FromMilliseconds(200));
+            }
         }
         catch (Exception ex) when (ex is RpcException or InvalidOperationException or TimeoutException or ObjectDisposedException)
         {
@@ -53,7 +59,13 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
         }
         catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            _broken = true;
             throw new TimeoutException($"the edge sent no token within {timeout.TotalMilliseconds:F0} ms.", ex);
+        }
+        catch
+        {
+            _broken = true;
+            throw;
         }
 
         var reply = call.ResponseStream.Current;

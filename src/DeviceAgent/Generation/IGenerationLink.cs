@@ -1,7 +1,7 @@
 namespace EdgeSplit.DeviceAgent.Generation;
 
 /// <summary>A generation session on an edge that runs stages [k, N) with its own KV cache.</summary>
-internal interface IGenerationLink : IAsyncDisposable
+public interface IGenerationLink : IAsyncDisposable
 {
     /// <summary>Sends the prompt's cut activations (<paramref name="positions"/> rows); returns the first token.</summary>
     Task<int> PrefillAsync(float[] rows, int positions, CancellationToken cancellationToken);
@@ -11,7 +11,7 @@ internal interface IGenerationLink : IAsyncDisposable
 }
 
 /// <summary>Opens generation sessions on an edge.</summary>
-internal interface IGenerationLinkFactory
+public interface IGenerationLinkFactory
 {
     /// <summary>Opens a session for stages [cut, N) of the model with <paramref name="modelHash"/>.</summary>
     Task<IGenerationLink> OpenAsync(string modelHash, int cut, Inference.Decoder.SamplingOptions sampling, CancellationToken cancellationToken);

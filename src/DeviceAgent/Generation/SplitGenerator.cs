@@ -10,7 +10,9 @@ namespace EdgeSplit.DeviceAgent.Generation;
 /// refuses) the device rebuilds the tail's KV from those rows with one prefill of [k,N) — never rerunning
 /// [0,k) — and goes on locally; with greedy sampling the tokens are the ones an uninterrupted run gives.
 /// </summary>
-internal sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory? edge = null)
+/// <param name="model">The decoder, loaded on the device.</param>
+/// <param name="edge">Where to open sessions for the tail; null generates on the device only.</param>
+public sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory? edge = null)
 {
     /// <summary>Called with the failure that moved a session to the device.</summary>
     public Action<Exception>? OnFailover { get; init; }
@@ -29,6 +31,11 @@ internal sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory?
         if (request.Prompt.Count == 0)
         {
             throw new ArgumentException("the prompt has no tokens.");
+        }
+
+        foreach (var id in request.Prompt.Where(id => id < 0 || id >= model.Manifest.VocabSize).Take(1))
+        {
+            throw new ArgumentException($"prompt token {id} has no row in this decoder's {model.Manifest.VocabSize}-token vocabulary: the tokenizer does not belong to the model.");
         }
 
         var stages = model.StageCount;

@@ -118,7 +118,8 @@ internal sealed class DecodeScheduler : BackgroundService
                     pending.Add(item);
                 }
 
-                await Task.Run(() => RunPass(pending), stoppingToken);
+                // On this loop's own thread: handing the pass to another one cost a thread-pool hop per decode step.
+                RunPass(pending);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -138,8 +139,20 @@ internal sealed class DecodeScheduler : BackgroundService
     {
         var model = _host.Model!;
         // Split before running anything: a one-token prefill looks like a decode step once it has run.
-        var prefills = pending.Where(w => w.Positions > 1 || w.Session.Cache.Length == 0).ToList();
-        var steps = pending.Except(prefills).ToList();
+        var prefills = new List<Work>();
+        var steps = new List<Work>(pending.Count);
+        foreach (var work in pending)
+        {
+            if (work.Positions > 1 || work.Session.Cache.Length == 0)
+            {
+                prefills.Add(work);
+            }
+            else
+            {
+                steps.Add(work);
+            }
+        }
+
         foreach (var prefill in prefills)
         {
             Run(model, [prefill], prefill.Positions);

@@ -29,7 +29,13 @@ public sealed record DecoderDimensions(int Layers, int Hidden, int Heads, int Kv
         : new(30, 576, 9, 3, 1536, Gpt2Vocab, 2048);
 
     /// <summary>
-    /// Parses <c>tiny</c>, <c>small</c>, or <c>layers=L,hidden=H,heads=A[,kv-heads=K][,ffn=F][,vocab=V][,positions=P]</c>
+    /// SmolLM2-135M's sizes, Llama layout only: 30 layers, hidden 576, 9 heads, 3 KV heads, MLP 1536, its own 49152-row
+    /// vocabulary, 2048 positions. The GPT-2 tokenizer's ids from 49152 up have no row in this model.
+    /// </summary>
+    public static DecoderDimensions SmolLm2 { get; } = new(30, 576, 9, 3, 1536, 49152, 2048);
+
+    /// <summary>
+    /// Parses <c>tiny</c>, <c>small</c>, <c>smollm2</c> (Llama layout), or <c>layers=L,hidden=H,heads=A[,kv-heads=K][,ffn=F][,vocab=V][,positions=P]</c>
     /// (keys not given take the tiny values, <c>ffn</c> defaults to 4×hidden).
     /// </summary>
     public static DecoderDimensions Parse(string text, DecoderLayout layout)
@@ -43,6 +49,13 @@ public sealed record DecoderDimensions(int Layers, int Hidden, int Heads, int Kv
         if (text == "small")
         {
             return Small(layout);
+        }
+
+        if (text == "smollm2")
+        {
+            return layout == DecoderLayout.Llama
+                ? SmolLm2
+                : throw new ArgumentException("size 'smollm2' is a Llama-layout size (grouped-query attention, 3 KV heads for 9 heads); use the llama layout.");
         }
 
         var tiny = Tiny(layout);

@@ -153,6 +153,12 @@ public sealed class DecoderModel : IDisposable
             throw new ArgumentException($"a cache for stages [{cache.From},{cache.To}) cannot run stages [{from},{to}).");
         }
 
+        foreach (var cache in caches)
+        {
+            // Before any stage stores: growing copies only the positions already in use.
+            cache.EnsureCapacity(cache.Length + sequence);
+        }
+
         var total = caches.Max(c => c.Length) + sequence;
         var past = total - sequence;
         var mask = new long[batch * total];
@@ -257,20 +263,24 @@ public sealed class DecoderModel : IDisposable
         var dim = Manifest.HeadDim;
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [caches.Count, heads, past, dim]);
         var span = value.GetTensorMutableDataAsSpan<float>();
-        span.Clear();
         for (var r = 0; r < caches.Count; r++)
         {
             var length = caches[r].Length;
+            var stride = caches[r].Capacity * dim;
             var source = keys ? caches[r].Keys[cacheLayer] : caches[r].Values[cacheLayer];
             for (var h = 0; h < heads; h++)
             {
-                source.AsSpan(h * length * dim, length * dim).CopyTo(span.Slice(((((r * heads) + h) * past) + past - length) * dim));
+                // Left padding (masked out) then this sequence's positions.
+                var row = span.Slice(((r * heads) + h) * past * dim, past * dim);
+                row[..((past - length) * dim)].Clear();
+                source.AsSpan(h * stride, length * dim).CopyTo(row[((past - length) * dim)..]);
             }
         }
 
         return value;
     }
 
+    /// <summary>Appends the <paramref name="sequence"/> new positions of each sequence's present to its cache (the rest it already holds).</summary>
     private void StorePresent(IReadOnlyList<KvCache> caches, int cacheLayer, OrtValue present, int total, int sequence, bool keys)
     {
         var heads = Manifest.KvHeads;
@@ -278,20 +288,12 @@ public sealed class DecoderModel : IDisposable
         var span = present.GetTensorDataAsSpan<float>();
         for (var r = 0; r < caches.Count; r++)
         {
-            var length = caches[r].Length + sequence;
-            var target = new float[heads * length * dim];
+            var length = caches[r].Length;
+            var stride = caches[r].Capacity * dim;
+            var target = keys ? caches[r].Keys[cacheLayer] : caches[r].Values[cacheLayer];
             for (var h = 0; h < heads; h++)
             {
-                span.Slice(((((r * heads) + h) * total) + total - length) * dim, length * dim).CopyTo(target.AsSpan(h * length * dim));
-            }
-
-            if (keys)
-            {
-                caches[r].Keys[cacheLayer] = target;
-            }
-            else
-            {
-                caches[r].Values[cacheLayer] = target;
+                span.Slice(((((r * heads) + h) * total) + total - sequence) * dim, sequence * dim).CopyTo(target.AsSpan((h * stride) + (length * dim)));
             }
         }
     }

@@ -1,11 +1,17 @@
 namespace EdgeSplit.Inference.Decoder;
 
 /// <summary>
-/// One sequence's key/value cache for the layer stages of a stage range, float32 [kv_heads, positions, head_dim]
-/// per layer, and the number of positions the range has processed (also for ranges with no layer).
+/// One sequence's key/value cache for the layer stages of a stage range, float32 [kv_heads, capacity, head_dim]
+/// per layer (the first <see cref="Length"/> positions of each head in use), and the number of positions the range
+/// has processed (also for ranges with no layer). Capacity grows by doubling, so a decode step appends its one
+/// position in place instead of reallocating the whole cache.
 /// </summary>
 public sealed class KvCache
 {
+    private const int MinimumCapacity = 32;
+    private readonly int _heads;
+    private readonly int _dim;
+
     /// <summary>Creates an empty cache for stages [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="manifest"/>.</summary>
     public KvCache(DecoderManifest manifest, int from, int to)
     {
@@ -14,6 +20,8 @@ public sealed class KvCache
         To = to;
         FirstLayer = Math.Max(0, from - 1);
         LayerCount = Math.Max(0, Math.Min(to - 1, manifest.Layers) - FirstLayer);
+        _heads = manifest.KvHeads;
+        _dim = manifest.HeadDim;
         Keys = new float[LayerCount][];
         Values = new float[LayerCount][];
         for (var i = 0; i < LayerCount; i++)
@@ -46,7 +54,39 @@ public sealed class KvCache
     /// <summary>KV bytes held.</summary>
     public long Bytes => BytesPerPosition * Length;
 
+    /// <summary>Positions each layer's arrays have room for.</summary>
+    internal int Capacity { get; private set; }
+
     internal float[][] Keys { get; }
 
     internal float[][] Values { get; }
+
+    /// <summary>Makes room for <paramref name="positions"/> positions, keeping the <see cref="Length"/> in use.</summary>
+    internal void EnsureCapacity(int positions)
+    {
+        if (positions <= Capacity)
+        {
+            return;
+        }
+
+        var capacity = Math.Max(positions, Math.Max(MinimumCapacity, 2 * Capacity));
+        for (var layer = 0; layer < LayerCount; layer++)
+        {
+            Keys[layer] = Grow(Keys[layer], capacity);
+            Values[layer] = Grow(Values[layer], capacity);
+        }
+
+        Capacity = capacity;
+    }
+
+    private float[] Grow(float[] source, int capacity)
+    {
+        var target = GC.AllocateUninitializedArray<float>(_heads * capacity * _dim);
+        for (var h = 0; h < _heads; h++)
+        {
+            source.AsSpan(h * Capacity * _dim, Length * _dim).CopyTo(target.AsSpan(h * capacity * _dim));
+        }
+
+        return target;
+    }
 }

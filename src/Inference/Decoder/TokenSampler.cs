@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace EdgeSplit.Inference.Decoder;
 
 /// <summary>
@@ -48,19 +50,58 @@ public static class TokenSampler
         return order[kept - 1];
     }
 
-    /// <summary>Index of the largest logit, the lowest one on ties.</summary>
+    /// <summary>
+    /// Index of the largest logit, the lowest one on ties; NaN logits are never picked (unless the first is NaN: then 0).
+    /// Two vectorised passes — the maximum, then its first index — with no allocation: this runs once per token and
+    /// session over the whole vocabulary on the edge's decode loop.
+    /// </summary>
     public static int ArgMax(ReadOnlySpan<float> logits)
     {
-        var best = 0;
-        for (var i = 1; i < logits.Length; i++)
+        if (logits.IsEmpty || float.IsNaN(logits[0]))
         {
-            if (logits[i] > logits[best])
+            return 0;
+        }
+
+        var width = Vector<float>.Count;
+        var i = 0;
+        var largest = logits[0];
+        if (Vector.IsHardwareAccelerated && logits.Length >= width)
+        {
+            var lanes = new Vector<float>(largest);
+            for (; i <= logits.Length - width; i += width)
             {
-                best = i;
+                var values = new Vector<float>(logits[i..]);
+                // NaN lanes keep the running maximum (x == x is false only for NaN).
+                lanes = Vector.Max(lanes, Vector.ConditionalSelect(Vector.Equals(values, values), values, lanes));
+            }
+
+            for (var lane = 0; lane < width; lane++)
+            {
+                largest = lanes[lane] > largest ? lanes[lane] : largest;
             }
         }
 
-        return best;
+        for (; i < logits.Length; i++)
+        {
+            largest = logits[i] > largest ? logits[i] : largest;
+        }
+
+        i = 0;
+        if (Vector.IsHardwareAccelerated && logits.Length >= width)
+        {
+            var target = new Vector<float>(largest);
+            while (i <= logits.Length - width && !Vector.EqualsAny(new Vector<float>(logits[i..]), target))
+            {
+                i += width;
+            }
+        }
+
+        while (logits[i] != largest)
+        {
+            i++;
+        }
+
+        return i;
     }
 
     private static double Uniform(ulong seed, int position)
