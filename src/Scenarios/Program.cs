@@ -10,9 +10,10 @@ var rps = new Option<double>("--rps") { Description = "Requests per second per p
 var report = new Option<string>("--report") { Description = "Directory for summary.json, report.html and process logs", DefaultValueFactory = _ => Path.Combine("reports", "outage") };
 var gateway = new Option<string?>("--gateway") { Description = "Path of EdgeSplit.Gateway.dll (default: the one built beside this program)" };
 var links = new Option<string>("--links") { Description = $"Phone links: wifi, 5g, lte, 3g, none, or a mix such as wifi:0.4,5g:0.3,lte:0.2,3g:0.1 (default: {LinkMix.DefaultSpec})", DefaultValueFactory = _ => "default" };
+var outageSplit = new Option<string>("--split") { Description = "auto (each phone's planner decides) or a fixed cut K for every phone while an edge is reachable", DefaultValueFactory = _ => "auto" };
 var outage = new Command("outage", "Router + 3 edges + a phone fleet on this machine; kill one edge, then all, bring them back; write the report.")
 {
-    duration, devices, rps, links, report, gateway,
+    duration, devices, rps, links, outageSplit, report, gateway,
 };
 outage.SetAction(async (result, cancellation) =>
 {
@@ -33,6 +34,7 @@ outage.SetAction(async (result, cancellation) =>
             RequestsPerSecond = Math.Max(0.01, result.GetValue(rps)),
             ReportDirectory = directory,
             Links = mix,
+            FixedCut = FleetCommand.ParseCut(result.GetValue(outageSplit)!),
             Title = "EdgeSplit outage scenario: router + 3 edges, one killed, then all, then restored",
         };
         var scenario = new OutageScenario(result.GetValue(gateway) ?? Deployment.LocateGateway(), options, directory, console);

@@ -45,8 +45,10 @@ internal sealed class EdgeFailureStatus(RequestDelegate next, ILogger<EdgeFailur
             return;
         }
 
-        var clientFault = failure.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
-            or ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyCanceled;
+        // Only a failed read from, or write to, the client is the client's doing. A cancelled copy is not: when the edge's
+        // connection drops, the HTTP/2 client cancels the upload it was writing, and which of the two copies YARP sees fail
+        // first is a race. Whether the client is gone is what RequestAborted says.
+        var clientFault = failure.Error is ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient;
         if (clientFault || context.RequestAborted.IsCancellationRequested)
         {
             held?.Release();
@@ -81,7 +83,8 @@ internal sealed class EdgeFailureStatus(RequestDelegate next, ILogger<EdgeFailur
     {
         ForwarderError.NoAvailableDestinations => "no healthy edge is available behind this router; run locally or retry later.",
         ForwarderError.RequestTimedOut => "the edge did not answer in time (router activity timeout); requests without a reply were not answered.",
-        ForwarderError.ResponseBodyDestination or ForwarderError.RequestBodyDestination =>
+        ForwarderError.ResponseBodyDestination or ForwarderError.RequestBodyDestination
+            or ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyCanceled =>
             "the edge serving this call stopped answering (connection lost); requests without a reply were not answered: send them again.",
         _ => $"the router could not reach an edge ({error}); requests without a reply were not answered: send them again.",
     };

@@ -113,14 +113,15 @@ internal static class FleetCommand
             ? uri
             : throw new CliException($"--edge must be an http:// or https:// URL, not '{value}'.");
 
-    private static int? ParseCut(string value)
+    /// <summary>The fleet's <c>--split</c>: null for auto, else the fixed cut every phone uses.</summary>
+    internal static int? ParseCut(string value)
     {
         var choice = SplitChoice.Parse(value);
         return choice.Mode switch
         {
             SplitMode.Auto => null,
             SplitMode.Fixed when choice.Cut is >= 1 and <= 8 => choice.Cut,
-            _ => throw new CliException("fleet --split must be 'auto' or a cut between 1 and 8."),
+            _ => throw new CliException($"--split must be 'auto' or a cut between 1 and 8, not '{value}'."),
         };
     }
 

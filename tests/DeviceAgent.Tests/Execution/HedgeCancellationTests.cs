@@ -14,8 +14,9 @@ public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFi
     [Fact]
     public async Task EmbedAsync_EdgeAnswersAfterHedgeStarted_EdgeWinsAndLocalTailIsCancelled()
     {
-        // A very slow phone: its tail would take 30 s more than the real compute; the edge answers after 300 ms,
-        // long after its promise (the plan's prediction x 2, no margin) broke and started the tail.
+        // A very slow phone: its tail would take 30 s more than the real compute; the edge answers after 1 s, long
+        // after its promise (the plan's prediction x 2, no margin, about 170 ms) broke and started the tail, even when
+        // a loaded machine stalls the first timer and the agent excuses it once (StallToleranceMs) and waits again.
         // A known phone profile (20 ms a stage) instead of profiling this machine.
         var profile = Enumerable.Repeat(new LinearStageCost(20, 0), fixture.Model.StageCount).ToArray();
         var compute = new RecordingCompute(new LocalExecutor(fixture.Model), TimeSpan.FromSeconds(30), profile);
@@ -24,7 +25,7 @@ public sealed class HedgeCancellationTests(AgentModelFixture fixture) : IClassFi
         options.Resilience.HedgeMarginMs = 0;
         await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), compute: compute);
         await agent.StartAsync();
-        edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromMilliseconds(300), ct);
+        edge.OnInfer = (_, ct) => Task.Delay(TimeSpan.FromSeconds(1), ct);
 
         var result = await agent.EmbedAsync(Text, cut: 2);
 

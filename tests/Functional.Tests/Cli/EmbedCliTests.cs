@@ -221,6 +221,20 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         AssertOneLineError(stderr, expected);
     }
 
+    [Theory]
+    [InlineData("fleet", "9")]
+    [InlineData("fleet", "local")]
+    [InlineData("outage", "0")]
+    public async Task Scenarios_SplitNotAutoOrACut_OneLineErrorAndExitCode2BeforeAnythingStarts(string command, string split)
+    {
+        string[] args = command == "fleet" ? ["fleet", "--edge", "http://127.0.0.1:1", "--split", split] : ["outage", "--split", split, "--report", Path.Combine(Path.GetTempPath(), "edgesplit-unused")];
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, args);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        AssertOneLineError(stderr, $"--split must be 'auto' or a cut between 1 and 8, not '{split}'");
+    }
+
     [Fact]
     public async Task Fleet_LinksWithHttpsEdge_OneLineErrorAndExitCode2()
     {

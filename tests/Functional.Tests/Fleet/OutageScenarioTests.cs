@@ -25,11 +25,15 @@ public sealed class OutageScenarioTests : IClassFixture<TempDirectory>
         // One link for every phone: this test is about outage handling. With the default mix only the few budget
         // phones of 12 on a fast link offload, so whether the surviving edges serve anyone in the 1-of-3 phase
         // would hang on which phones those are. Wi-Fi keeps real shaping (RTT, rates, jitter, loss).
+        // Every phone offloads at cut 3 whenever an edge is reachable: the test is about breakers, probes and the
+        // router finding the edges again, not about the planner. With --split auto on a quiet machine local compute
+        // of the small bundled model is as fast as the Wi-Fi round trip, the planner rightly keeps ~99% of requests
+        // local, and whether one of the few explorations falls in the last phase is luck (it once did not).
         // 60 s: the restart of three edges at 70% takes ~6 s on a loaded 2-core machine, and phones need a few
         // seconds more (router health check, breaker probe, planner exploration) before they offload again; at
         // 36 s the phase after the outages was ~5 s and sometimes showed no edge answer, at 48 s (~7 s after the
         // restart) it still did once in a full-suite run on a machine shared with other builds.
-        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "60", "--devices", "12", "--rps", "2", "--links", "wifi", "--report", report]);
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, _temp.Combine("cache"), ["outage", "--duration", "60", "--devices", "12", "--rps", "2", "--links", "wifi", "--split", "3", "--report", report]);
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         Assert.True(File.Exists(Path.Combine(report, "report.html")));

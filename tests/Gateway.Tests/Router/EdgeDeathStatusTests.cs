@@ -38,6 +38,35 @@ public sealed class EdgeDeathStatusTests
     }
 
     [Fact]
+    public async Task Router_EdgeDiesWhileARequestIsStillUploading_StreamEndsUnavailable()
+    {
+        await using var edge = await EdgeNode.StartAsync();
+        await using var relay = new ThrottlingProxy(new IPEndPoint(IPAddress.Loopback, edge.Address.Port));
+        await using var router = await EdgeRouter.StartAsync([relay.Address]);
+        await router.WaitForHealthyAsync(1);
+        using var call = router.Client.InferStream(deadline: SplitInferenceTests.Deadline());
+        await call.RequestStream.WriteAsync(Requests.For(["first"], 3, Encoding.F16, "first"));
+        Assert.True(await call.ResponseStream.MoveNext());
+
+        // A slow uplink keeps the next request's body on its way to the edge when the edge dies, so the router's
+        // upload fails (as a cancelled copy) before or beside its download: neither may reach the client as CANCELLED.
+        relay.UplinkBytesPerMs = 20;
+        var onTheWire = relay.ArmRequestTrigger(1);
+        await call.RequestStream.WriteAsync(Requests.For([HostileClients.LongText, HostileClients.LongText], 3, Encoding.F32, "uploading"));
+        await onTheWire.WaitAsync(EdgeNode.Timeout);
+        relay.Kill();
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext())
+            {
+            }
+        });
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("edge", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task Router_EdgeDiesAfterEarlyHeadersOfAUnaryCall_Unavailable()
     {
         await using var edge = await EdgeNode.StartAsync(o =>
