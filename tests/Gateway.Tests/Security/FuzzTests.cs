@@ -60,28 +60,34 @@ public sealed class FuzzTests(ITestOutputHelper output)
         };
 
         await Task.WhenAll(fuzzers).WaitAsync(TimeSpan.FromSeconds(seconds + 60));
-        var goodAnswers = await goodDevice.WaitAsync(TimeSpan.FromSeconds(60));
+        var (goodAnswers, longestWait) = await goodDevice.WaitAsync(TimeSpan.FromSeconds(60));
         await slow.WaitAsync(TimeSpan.FromSeconds(60));
 
         var heapAfter = Heap();
         var workingSetAfter = Process.GetCurrentProcess().WorkingSet64;
         var after = await node.Client.InferAsync(Requests.For(["after the storm"], 3), good, SplitInferenceTests.Deadline());
-        output.WriteLine($"statuses: {string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}; good device answered {goodAnswers}; " +
+        output.WriteLine($"statuses: {string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}; good device answered {goodAnswers}, longest wait {longestWait.TotalMilliseconds:F0} ms; " +
             $"heap {(heapAfter - heapBefore) / 1e6:F1} MB, working set {(workingSetAfter - workingSetBefore) / 1e6:F1} MB");
         Assert.Empty(problems);
         Assert.Single(after.Embeddings);
-        Assert.True(goodAnswers >= seconds * 3, $"the good device got only {goodAnswers} answers");
+        // Served throughout, not starved: never 5 s without an answer (a request every 100 ms; ~8 answers a second on
+        // an idle machine, ~3 with the machine shared with builds at load 30), and at least one a second on average.
+        Assert.True(longestWait < TimeSpan.FromSeconds(5), $"the good device waited {longestWait.TotalMilliseconds:F0} ms for an answer");
+        Assert.True(goodAnswers >= seconds, $"the good device got only {goodAnswers} answers in {seconds} s");
         Assert.True(statuses.Values.Sum() > 500, "the fuzzers hardly ran");
         Assert.True(heapAfter - heapBefore < 128L * 1024 * 1024, $"managed heap grew {(heapAfter - heapBefore) / 1e6:F1} MB");
         Assert.True(workingSetAfter - workingSetBefore < 600L * 1024 * 1024, $"working set grew {(workingSetAfter - workingSetBefore) / 1e6:F1} MB");
     }
 
-    private static async Task<int> GoodDevice(EdgeNode node, Metadata headers, ConcurrentQueue<string> problems, CancellationToken stop)
+    /// <summary>Answers the good device got, and the longest time it went without one (from the start to the end).</summary>
+    private static async Task<(int Answered, TimeSpan LongestWait)> GoodDevice(EdgeNode node, Metadata headers, ConcurrentQueue<string> problems, CancellationToken stop)
     {
         var texts = Requests.Texts;
         var expected = Requests.Local([texts[1]])[0];
         var request = Requests.For([texts[1]], 3, Encoding.F16);
         var answered = 0;
+        var sinceAnswer = Stopwatch.StartNew();
+        var longestWait = TimeSpan.Zero;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -93,6 +99,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 }
 
                 answered++;
+                longestWait = longestWait > sinceAnswer.Elapsed ? longestWait : sinceAnswer.Elapsed;
+                sinceAnswer.Restart();
             }
             catch (RpcException ex)
             {
@@ -102,7 +110,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             await Task.Delay(100, CancellationToken.None);
         }
 
-        return answered;
+        return (answered, longestWait > sinceAnswer.Elapsed ? longestWait : sinceAnswer.Elapsed);
     }
 
     private static async Task StreamFuzzer(EdgeNode node, Metadata headers, int seed, ConcurrentDictionary<string, int> statuses, ConcurrentQueue<string> problems, CancellationToken stop)
