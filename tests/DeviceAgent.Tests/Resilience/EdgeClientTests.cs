@@ -40,7 +40,7 @@ public sealed class EdgeClientTests
     }
 
     /// <summary>Waits in real time (at most 30 s) without moving the fake clock.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         var real = System.Diagnostics.Stopwatch.StartNew();
         while (!condition() && real.Elapsed < TimeSpan.FromSeconds(30))
