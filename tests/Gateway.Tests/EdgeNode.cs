@@ -1,10 +1,8 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Edge;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeSplit.Gateway.Tests;

@@ -1,6 +1,5 @@
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Planning;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Energy;
 

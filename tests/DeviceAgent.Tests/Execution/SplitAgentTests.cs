@@ -5,7 +5,6 @@ using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Resilience;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using EdgeSplit.Functional.Tests.Infrastructure;
 using EdgeSplit.Inference.Models;
 
 namespace EdgeSplit.Functional.Tests.Cli;

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
-using EdgeSplit.Functional.Tests.Infrastructure;
-
 namespace EdgeSplit.Functional.Tests.Deploy;
 
 /// <summary>

@@ -1,12 +1,9 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Generation;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 

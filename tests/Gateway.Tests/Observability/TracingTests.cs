@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.Gateway.Tests.Router;

@@ -1,9 +1,5 @@
-using System.Net;
-using EdgeSplit.Contracts.V1;
-using EdgeSplit.Gateway.Tests.Edge;
 using EdgeSplit.Gateway.Tests.Hostile;
 using EdgeSplit.Scenarios.Links;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Router;
 

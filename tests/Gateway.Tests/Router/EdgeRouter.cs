@@ -1,9 +1,7 @@
-using EdgeSplit.Contracts.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Router;
 

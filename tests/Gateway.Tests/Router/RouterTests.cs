@@ -1,6 +1,3 @@
-using System.Net;
-using EdgeSplit.Contracts.V1;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Gateway.Tests.Router;

@@ -1,9 +1,6 @@
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.Gateway.Router;
-using EdgeSplit.Gateway.Tests.Edge;
 using EdgeSplit.Gateway.Tests.Router;
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Security;
 

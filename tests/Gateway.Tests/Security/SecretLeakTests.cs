@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Edge;
 using EdgeSplit.Gateway.Security;
-using EdgeSplit.Gateway.Tests.Edge;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

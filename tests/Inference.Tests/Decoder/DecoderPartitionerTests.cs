@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using EdgeSplit.Inference.Decoder;
-using EdgeSplit.Inference.Partitioning;
-
 namespace EdgeSplit.Inference.Tests.Decoder;
 
 public sealed class DecoderPartitionerTests(DecoderFixture fixture) : IClassFixture<DecoderFixture>

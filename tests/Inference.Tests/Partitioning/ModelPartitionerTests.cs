@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using EdgeSplit.Inference.Models;
-using EdgeSplit.Inference.Partitioning;
-using EdgeSplit.Inference.Runtime;
 
 namespace EdgeSplit.Inference.Tests.Partitioning;
 
