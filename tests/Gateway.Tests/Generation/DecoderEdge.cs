@@ -2,8 +2,6 @@ using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Generation;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 
@@ -40,8 +38,7 @@ internal sealed class DecoderEdge : IAsyncDisposable
             await Task.Delay(20, wait.Token);
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DecoderEdge(app, new Uri(address));
+        return new DecoderEdge(app, ServerAddress.Of(app));
     }
 
     /// <summary>Opens a raw Generate stream and sends open.</summary>
