@@ -101,11 +101,11 @@ public sealed class EdgeDeathStatusTests
     /// <summary>An edge behind a relay that can kill the connection, behind a router that has seen the edge healthy.</summary>
     private sealed class RelayedEdge : IAsyncDisposable
     {
-        private readonly EdgeNode edge;
+        private readonly EdgeNode _edge;
 
         private RelayedEdge(EdgeNode edge, ThrottlingProxy relay, EdgeRouter router)
         {
-            this.edge = edge;
+            _edge = edge;
             Relay = relay;
             Router = router;
         }
@@ -134,7 +134,7 @@ public sealed class EdgeDeathStatusTests
         {
             await Router.DisposeAsync();
             await Relay.DisposeAsync();
-            await edge.DisposeAsync();
+            await _edge.DisposeAsync();
         }
     }
 }
