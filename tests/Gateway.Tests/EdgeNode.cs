@@ -1,10 +1,6 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Edge;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeSplit.Gateway.Tests;
@@ -57,8 +53,7 @@ internal sealed class EdgeNode : IAsyncDisposable
             });
         await app.StartAsync().WaitAsync(Timeout);
         await app.Services.GetRequiredService<ModelHost>().WhenLoaded.WaitAsync(Timeout);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EdgeNode(app, new Uri(address));
+        return new EdgeNode(app, ServerAddress.Of(app));
     }
 
     public async ValueTask DisposeAsync()

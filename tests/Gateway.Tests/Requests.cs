@@ -1,4 +1,3 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Inference.Runtime;
 

@@ -1,6 +1,4 @@
 using EdgeSplit.Inference.Models;
-using EdgeSplit.Inference.Partitioning;
-using EdgeSplit.Inference.Runtime;
 
 namespace EdgeSplit.Inference.Tests;
 

@@ -51,17 +51,12 @@ public sealed class ActivationCodecTests
     [Fact]
     public void Decode_I8_ErrorWithinHalfAStepPerToken()
     {
-        var values = RandomValues(2 * 6 * Hidden, seed: 4);
+        var (values, tensor, decoded) = RoundTripUniform(Encoding.I8);
 
-        var tensor = ActivationCodec.Encode(values, 2, 6, Hidden, Encoding.I8);
-        var decoded = ActivationCodec.Decode(tensor, Hidden, 8, 64);
-
-        Assert.Empty(tensor.OutlierIndex); // uniform values have no outliers
         for (var t = 0; t < 12; t++)
         {
             var scale = tensor.Scales[t];
-            var max = values.AsSpan(t * Hidden, Hidden).ToArray().Max(MathF.Abs);
-            Assert.Equal(max / 127f, scale, 6);
+            Assert.Equal(TokenMax(values, t) / 127f, scale, 6);
             for (var i = t * Hidden; i < (t + 1) * Hidden; i++)
             {
                 Assert.True(MathF.Abs(values[i] - decoded[i]) <= (scale / 2) + 1e-6f, $"element {i}: {values[i]} vs {decoded[i]}");
@@ -72,16 +67,8 @@ public sealed class ActivationCodecTests
     [Fact]
     public void Encode_I8WithOutlierChannel_OutlierExactAndScaleFromTheRest()
     {
-        var values = RandomValues(2 * Hidden, seed: 7);
-        values[5] = 90f;
-        values[Hidden + 17] = -75f;
+        var (values, tensor, decoded) = RoundTripWithOutliers(Encoding.I8);
 
-        var tensor = ActivationCodec.Encode(values, 1, 2, Hidden, Encoding.I8);
-        var decoded = ActivationCodec.Decode(tensor, Hidden, 1, 2);
-
-        Assert.Equal([5, Hidden + 17], tensor.OutlierIndex);
-        Assert.Equal(90f, decoded[5]);
-        Assert.Equal(-75f, decoded[Hidden + 17]);
         Assert.True(tensor.Scales[0] < 4.01f / 127f, $"scale {tensor.Scales[0]} must ignore the outlier");
         for (var i = 0; i < values.Length; i++)
         {
@@ -92,16 +79,12 @@ public sealed class ActivationCodecTests
     [Fact]
     public void Decode_I4_ErrorWithinHalfAStepOrClippedToTheEdgeLevel()
     {
-        var values = RandomValues(2 * 6 * Hidden, seed: 4);
+        var (values, tensor, decoded) = RoundTripUniform(Encoding.I4);
 
-        var tensor = ActivationCodec.Encode(values, 2, 6, Hidden, Encoding.I4);
-        var decoded = ActivationCodec.Decode(tensor, Hidden, 8, 64);
-
-        Assert.Empty(tensor.OutlierIndex); // uniform values have no outliers
         for (var t = 0; t < 12; t++)
         {
             var scale = tensor.Scales[t];
-            var max = values.AsSpan(t * Hidden, Hidden).ToArray().Max(MathF.Abs);
+            var max = TokenMax(values, t);
             Assert.InRange(scale, (max * 0.5f / 8f) - 1e-6f, (max / 8f) + 1e-6f);
             for (var i = t * Hidden; i < (t + 1) * Hidden; i++)
             {
@@ -142,25 +125,9 @@ public sealed class ActivationCodecTests
     [Fact]
     public void Encode_I4WithOutlierChannel_OutlierExactAndScaleFromTheRest()
     {
-        var values = RandomValues(2 * Hidden, seed: 7);
-        values[5] = 90f;
-        values[Hidden + 17] = -75f;
+        var (_, tensor, _) = RoundTripWithOutliers(Encoding.I4);
 
-        var tensor = ActivationCodec.Encode(values, 1, 2, Hidden, Encoding.I4);
-        var decoded = ActivationCodec.Decode(tensor, Hidden, 1, 2);
-
-        Assert.Equal([5, Hidden + 17], tensor.OutlierIndex);
-        Assert.Equal(90f, decoded[5]);
-        Assert.Equal(-75f, decoded[Hidden + 17]);
         Assert.True(tensor.Scales[0] <= 4.01f / 8f, $"scale {tensor.Scales[0]} must ignore the outlier");
-    }
-
-    [Fact]
-    public void Decode_I4AllZeroToken_DecodesZeros()
-    {
-        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(new float[Hidden], 1, 1, Hidden, Encoding.I4), Hidden, 1, 1);
-
-        Assert.All(decoded, v => Assert.Equal(0f, v));
     }
 
     [Fact]
@@ -169,22 +136,10 @@ public sealed class ActivationCodecTests
         var tensor = ActivationCodec.Encode(RandomValues(3 * Hidden, 10), 1, 3, Hidden, Encoding.I4);
         tensor.Data = ByteString.CopyFrom(new byte[3 * Hidden]);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        var error = ShapeError(tensor);
 
-        Assert.Contains($"{3 * Hidden} bytes", ex.Message);
-        Assert.Contains($"ENCODING_I4 needs {3 * Hidden / 2}", ex.Message);
-    }
-
-    [Fact]
-    public void ValidateShape_I4MissingScales_NamesOnePerToken()
-    {
-        var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 11), 1, 2, Hidden, Encoding.I4);
-        tensor.Scales.RemoveAt(1);
-
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
-
-        Assert.Contains("ENCODING_I4 activation has 1 scales", ex.Message);
-        Assert.Contains("one per token (2)", ex.Message);
+        Assert.Contains($"{3 * Hidden} bytes", error);
+        Assert.Contains($"ENCODING_I4 needs {3 * Hidden / 2}", error);
     }
 
     [Fact]
@@ -196,9 +151,9 @@ public sealed class ActivationCodecTests
         tensor.OutlierIndex.Add(9);
         tensor.OutlierValue.Add(2f);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+        var error = ShapeError(tensor, 1, 1);
 
-        Assert.Contains("outlier_index[1] is 9", ex.Message);
+        Assert.Contains("outlier_index[1] is 9", error);
     }
 
     [Fact]
@@ -207,9 +162,9 @@ public sealed class ActivationCodecTests
         var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 13), 1, 2, Hidden, Encoding.I4);
         tensor.Scales[1] = -1f;
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 2));
+        var error = DecodeError(tensor, 1, 2);
 
-        Assert.Contains("int4 scale of token 1 is -1", ex.Message);
+        Assert.Contains("int4 scale of token 1 is -1", error);
     }
 
     [Fact]
@@ -218,41 +173,37 @@ public sealed class ActivationCodecTests
         var tensor = ActivationCodec.Encode(RandomValues(Hidden, 14), 1, 1, Hidden, Encoding.F16);
         tensor.Scales.Add(1f);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+        var error = ShapeError(tensor, 1, 1);
 
-        Assert.Contains("only ENCODING_I8 and ENCODING_I4 use scales", ex.Message);
+        Assert.Contains("only ENCODING_I8 and ENCODING_I4 use scales", error);
     }
 
     [Fact]
     public void ValidateShape_OutlierIndexOutOfRange_Throws()
     {
-        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 8), 1, 1, Hidden, Encoding.I8);
-        tensor.OutlierIndex.Add(Hidden);
-        tensor.OutlierValue.Add(1f);
+        var tensor = I8WithOutlier(index: Hidden, value: 1f, seed: 8);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 1, 1));
+        var error = ShapeError(tensor, 1, 1);
 
-        Assert.Contains("outlier_index[0]", ex.Message);
+        Assert.Contains("outlier_index[0]", error);
     }
 
     [Fact]
     public void Decode_NaNOutlierValue_Throws()
     {
-        var tensor = ActivationCodec.Encode(RandomValues(Hidden, 9), 1, 1, Hidden, Encoding.I8);
-        tensor.OutlierIndex.Add(3);
-        tensor.OutlierValue.Add(float.NaN);
+        var tensor = I8WithOutlier(index: 3, value: float.NaN, seed: 9);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 1));
+        var error = DecodeError(tensor, 1, 1);
 
-        Assert.Contains("element 3", ex.Message);
+        Assert.Contains("element 3", error);
     }
 
-    [Fact]
-    public void Decode_I8AllZeroToken_DecodesZeros()
+    [Theory]
+    [InlineData(Encoding.I8)]
+    [InlineData(Encoding.I4)]
+    public void Decode_QuantisedAllZeroToken_DecodesZeros(Encoding encoding)
     {
-        var values = new float[Hidden];
-
-        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(values, 1, 1, Hidden, Encoding.I8), Hidden, 1, 1);
+        var decoded = ActivationCodec.Decode(ActivationCodec.Encode(new float[Hidden], 1, 1, Hidden, encoding), Hidden, 1, 1);
 
         Assert.All(decoded, v => Assert.Equal(0f, v));
     }
@@ -278,9 +229,9 @@ public sealed class ActivationCodecTests
 
         tensor.Data = ByteString.CopyFrom(bytes);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 2));
-        Assert.Contains($"element {Hidden + 3}", ex.Message);
-        Assert.Contains("finite", ex.Message);
+        var error = DecodeError(tensor, 1, 2);
+        Assert.Contains($"element {Hidden + 3}", error);
+        Assert.Contains("finite", error);
     }
 
     [Fact]
@@ -289,9 +240,9 @@ public sealed class ActivationCodecTests
         var tensor = ActivationCodec.Encode(RandomValues(Hidden, 5), 1, 1, Hidden, Encoding.I8);
         tensor.Scales[0] = float.NaN;
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, 1, 1));
+        var error = DecodeError(tensor, 1, 1);
 
-        Assert.Contains("scale", ex.Message);
+        Assert.Contains("scale", error);
     }
 
     [Fact]
@@ -308,9 +259,9 @@ public sealed class ActivationCodecTests
     {
         var tensor = new Tensor { Encoding = Encoding.F32, Shape = { 1, Hidden } };
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        var error = ShapeError(tensor);
 
-        Assert.Contains("rank 2", ex.Message);
+        Assert.Contains("rank 2", error);
     }
 
     [Fact]
@@ -318,10 +269,10 @@ public sealed class ActivationCodecTests
     {
         var tensor = new Tensor { Encoding = Encoding.F32, Shape = { 1, 1, 100 }, Data = ByteString.CopyFrom(new byte[400]) };
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        var error = ShapeError(tensor);
 
-        Assert.Contains("100", ex.Message);
-        Assert.Contains("384", ex.Message);
+        Assert.Contains("100", error);
+        Assert.Contains("384", error);
     }
 
     [Fact]
@@ -329,10 +280,10 @@ public sealed class ActivationCodecTests
     {
         var tensor = new Tensor { Encoding = Encoding.F16, Shape = { 1, 2, Hidden }, Data = ByteString.CopyFrom(new byte[10]) };
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        var error = ShapeError(tensor);
 
-        Assert.Contains("10 bytes", ex.Message);
-        Assert.Contains((2 * Hidden * 2).ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
+        Assert.Contains("10 bytes", error);
+        Assert.Contains((2 * Hidden * 2).ToString(System.Globalization.CultureInfo.InvariantCulture), error);
     }
 
     [Fact]
@@ -340,9 +291,9 @@ public sealed class ActivationCodecTests
     {
         var tensor = new Tensor { Encoding = (Encoding)42, Shape = { 1, 1, Hidden } };
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        var error = ShapeError(tensor);
 
-        Assert.Contains("unknown encoding 42", ex.Message);
+        Assert.Contains("unknown encoding 42", error);
     }
 
     [Theory]
@@ -355,42 +306,45 @@ public sealed class ActivationCodecTests
     {
         var tensor = new Tensor { Encoding = Encoding.F32, Shape = { batch, sequence, Hidden } };
 
-        Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        _ = ShapeError(tensor);
     }
 
-    [Fact]
-    public void ValidateShape_I8MissingScales_Throws()
+    [Theory]
+    [InlineData(Encoding.I8, "ENCODING_I8")]
+    [InlineData(Encoding.I4, "ENCODING_I4")]
+    public void ValidateShape_QuantisedMissingScales_NamesCountAndOnePerToken(Encoding encoding, string name)
     {
-        var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 6), 1, 2, Hidden, Encoding.I8);
+        var tensor = ActivationCodec.Encode(RandomValues(2 * Hidden, 6), 1, 2, Hidden, encoding);
         tensor.Scales.RemoveAt(1);
 
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, 4, 16));
+        var error = ShapeError(tensor);
 
-        Assert.Contains("1 scales", ex.Message);
+        Assert.Contains($"{name} activation has 1 scales", error);
+        Assert.Contains("one per token (2)", error);
     }
 
     [Fact]
     public void ValidateMask_WrongLength_Throws()
     {
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask([1, 1, 1], 1, 4));
+        var error = MaskError([1, 1, 1], 1, 4);
 
-        Assert.Contains("3 values", ex.Message);
+        Assert.Contains("3 values", error);
     }
 
     [Fact]
     public void ValidateMask_ValueNotBinary_Throws()
     {
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask([1, 2], 1, 2));
+        var error = MaskError([1, 2], 1, 2);
 
-        Assert.Contains("only 0 and 1", ex.Message);
+        Assert.Contains("only 0 and 1", error);
     }
 
     [Fact]
     public void ValidateMask_EmptyRow_Throws()
     {
-        var ex = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask([1, 0, 0, 0], 2, 2));
+        var error = MaskError([1, 0, 0, 0], 2, 2);
 
-        Assert.Contains("row 1 has no tokens", ex.Message);
+        Assert.Contains("row 1 has no tokens", error);
     }
 
     [Theory]
@@ -405,10 +359,61 @@ public sealed class ActivationCodecTests
         var emptied = (long[])mask.Clone();
         Array.Clear(emptied, shortest * sequence, sequence);
 
-        var error = Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask(emptied, batch, sequence));
+        var error = MaskError(emptied, batch, sequence);
 
-        Assert.Contains($"row {shortest} has no tokens", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"row {shortest} has no tokens", error, StringComparison.Ordinal);
     }
+
+    /// <summary>Two rows of six uniform tokens through <paramref name="encoding"/>; uniform values have no outliers.</summary>
+    private static (float[] Values, Tensor Tensor, float[] Decoded) RoundTripUniform(Encoding encoding)
+    {
+        var values = RandomValues(2 * 6 * Hidden, seed: 4);
+
+        var tensor = ActivationCodec.Encode(values, 2, 6, Hidden, encoding);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 8, 64);
+
+        Assert.Empty(tensor.OutlierIndex);
+        return (values, tensor, decoded);
+    }
+
+    /// <summary>Two tokens with one outlier channel each (90 and -75), which must come back exact and be listed.</summary>
+    private static (float[] Values, Tensor Tensor, float[] Decoded) RoundTripWithOutliers(Encoding encoding)
+    {
+        var values = RandomValues(2 * Hidden, seed: 7);
+        values[5] = 90f;
+        values[Hidden + 17] = -75f;
+
+        var tensor = ActivationCodec.Encode(values, 1, 2, Hidden, encoding);
+        var decoded = ActivationCodec.Decode(tensor, Hidden, 1, 2);
+
+        Assert.Equal([5, Hidden + 17], tensor.OutlierIndex);
+        Assert.Equal(90f, decoded[5]);
+        Assert.Equal(-75f, decoded[Hidden + 17]);
+        return (values, tensor, decoded);
+    }
+
+    /// <summary>One int8 token with one more outlier appended as sent, unchecked.</summary>
+    private static Tensor I8WithOutlier(int index, float value, int seed)
+    {
+        var tensor = ActivationCodec.Encode(RandomValues(Hidden, seed), 1, 1, Hidden, Encoding.I8);
+        tensor.OutlierIndex.Add(index);
+        tensor.OutlierValue.Add(value);
+        return tensor;
+    }
+
+    /// <summary>The message ValidateShape refuses <paramref name="tensor"/> with.</summary>
+    private static string ShapeError(Tensor tensor, int maxBatch = 4, int maxSequence = 16) =>
+        Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateShape(tensor, Hidden, maxBatch, maxSequence)).Message;
+
+    /// <summary>The message Decode refuses <paramref name="tensor"/> with.</summary>
+    private static string DecodeError(Tensor tensor, int maxBatch, int maxSequence) =>
+        Assert.Throws<ActivationFormatException>(() => ActivationCodec.Decode(tensor, Hidden, maxBatch, maxSequence)).Message;
+
+    /// <summary>The message ValidateMask refuses <paramref name="mask"/> with.</summary>
+    private static string MaskError(long[] mask, int batch, int sequence) =>
+        Assert.Throws<ActivationFormatException>(() => ActivationCodec.ValidateMask(mask, batch, sequence)).Message;
+
+    private static float TokenMax(float[] values, int token) => values.AsSpan(token * Hidden, Hidden).ToArray().Max(MathF.Abs);
 
     private static float[] RandomValues(int count, int seed)
     {

@@ -2,7 +2,6 @@ using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Execution;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.DependencyInjection;
 

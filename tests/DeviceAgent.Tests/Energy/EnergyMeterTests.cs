@@ -1,6 +1,5 @@
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Planning;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Energy;
 
@@ -44,13 +43,12 @@ public sealed class EnergyMeterTests
     [Fact]
     public void Charge_RadioAsleep_PaysActivePowerTheWaitAndTheWholeTail()
     {
-        var lte = RadioPower.Lte;
-        var meter = Meter(lte);
+        var meter = Meter(RadioPower.Lte);
 
         var spend = Exchange(meter);
 
         // Active while bytes move, the high-power state between request and reply, then the full 11.576 s tail.
-        Assert.Equal(Active(lte) + (lte.TailWatts * (GapMs + 11_576)), spend.RadioMillijoules, 6);
+        Assert.Equal(Active(RadioPower.Lte) + (RadioPower.Lte.TailWatts * (GapMs + 11_576)), spend.RadioMillijoules, 6);
         Assert.Equal(2.5 * 5, spend.ComputeMillijoules, 9);
         Assert.Equal(GapMs, spend.WaitMs, 9);
         Assert.Equal(0.3 * GapMs, spend.WaitMillijoules, 9);
@@ -61,8 +59,7 @@ public sealed class EnergyMeterTests
     [Fact]
     public void Charge_RadioStillInItsTail_PaysOnlyTheExtension()
     {
-        var lte = RadioPower.Lte;
-        var meter = Meter(lte);
+        var meter = Meter(RadioPower.Lte);
         Exchange(meter);
         _clock.Advance(TimeSpan.FromSeconds(2));
 
@@ -70,15 +67,14 @@ public sealed class EnergyMeterTests
         var second = Exchange(meter);
 
         // The tail now ends 2,030 ms later than it would have: that extension is all this request adds.
-        Assert.Equal(Active(lte) + (lte.TailWatts * 2_030), second.RadioMillijoules, 6);
+        Assert.Equal(Active(RadioPower.Lte) + (RadioPower.Lte.TailWatts * 2_030), second.RadioMillijoules, 6);
         Assert.Equal(11_576, meter.RadioTailLeftMs, 6);
     }
 
     [Fact]
     public void Charge_TailExpired_PaysTheWholeTailAgain()
     {
-        var wifi = RadioPower.Wifi;
-        var meter = Meter(wifi);
+        var meter = Meter(RadioPower.Wifi);
         var first = Exchange(meter);
         _clock.Advance(TimeSpan.FromSeconds(1)); // Wi-Fi's tail is 238 ms
         Assert.Equal(0, meter.RadioTailLeftMs);
@@ -86,7 +82,7 @@ public sealed class EnergyMeterTests
         var second = Exchange(meter);
 
         Assert.Equal(first.RadioMillijoules, second.RadioMillijoules, 9);
-        Assert.Equal(Active(wifi) + (wifi.TailWatts * (GapMs + 238.1)), second.RadioMillijoules, 6);
+        Assert.Equal(Active(RadioPower.Wifi) + (RadioPower.Wifi.TailWatts * (GapMs + 238.1)), second.RadioMillijoules, 6);
     }
 
     [Fact]
@@ -112,8 +108,7 @@ public sealed class EnergyMeterTests
     [Fact]
     public void Charge_ManyConcurrentRequestsInOneWindow_TailChargedOnce()
     {
-        var lte = RadioPower.Lte;
-        var meter = Meter(lte);
+        var meter = Meter(RadioPower.Lte);
         var from = _clock.GetTimestamp();
         _clock.Advance(TimeSpan.FromMilliseconds(WindowMs));
         var until = _clock.GetTimestamp();
@@ -122,6 +117,6 @@ public sealed class EnergyMeterTests
         Parallel.For(0, spends.Length, i => spends[i] = meter.Charge(new RequestUsage(5, 0, Up, Down, BytesPerMs, from, until, 0, 40)));
 
         // The same exchange 64 times at once: active power 64 times, the radio's wait and tail once.
-        Assert.Equal((64 * Active(lte)) + (lte.TailWatts * (GapMs + 11_576)), spends.Sum(s => s.RadioMillijoules), 3);
+        Assert.Equal((64 * Active(RadioPower.Lte)) + (RadioPower.Lte.TailWatts * (GapMs + 11_576)), spends.Sum(s => s.RadioMillijoules), 3);
     }
 }

@@ -1,5 +1,4 @@
 using EdgeSplit.DeviceAgent.Execution;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 

@@ -2,7 +2,6 @@ using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 

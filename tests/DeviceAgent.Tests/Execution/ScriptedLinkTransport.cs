@@ -1,7 +1,5 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Resilience;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 

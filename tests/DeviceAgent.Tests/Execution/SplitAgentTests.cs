@@ -5,7 +5,6 @@ using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Resilience;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 
@@ -19,6 +18,20 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         new(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options ?? Options()), compute: new SlowerDevice(new LocalExecutor(fixture.Model), slowdown));
 
     private ScriptedEdgeTransport Edge() => new(fixture.Model.ModelHash, fixture.Model.StageCount, fixture.Model);
+
+    /// <summary>
+    /// An agent whose every time is scripted on <paramref name="clock"/>: a phone taking <paramref name="phoneStage"/> in
+    /// each stage, and a node taking <paramref name="nodeMsPerToken"/> per token in each stage behind a 10 kB/ms link.
+    /// </summary>
+    private SplitAgent ScriptedAgent(FakeTimeProvider clock, LinearStageCost phoneStage, double nodeMsPerToken, double rttMs, DeviceAgentOptions options)
+    {
+        var stages = fixture.Model.StageCount;
+        var device = new ScriptedDeviceCompute(fixture.Model, Enumerable.Repeat(phoneStage, stages).ToArray(), clock);
+        var node = Edge();
+        node.StageMsPerToken = Enumerable.Repeat(nodeMsPerToken, stages).ToArray();
+        var edge = new ScriptedLinkTransport(node, clock, rttMs, bytesPerMs: 10_000, fixture.Model.HiddenSize);
+        return new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), clock, compute: device);
+    }
 
     private float[] Reference() => fixture.Model.Embed(fixture.Model.Tokenize([Text]))[0];
 
@@ -185,16 +198,9 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         // hedge waits on the same clock, so it cannot fire while the real computation is merely slow; without
         // the scripted edge meets its predicted time x slack.
         var clock = new FakeTimeProvider();
-        var stages = fixture.Model.StageCount;
-        // A phone: 0.5 ms + 0.25 ms per token per stage (about 3 ms a stage for this text).
-        var phone = Enumerable.Repeat(new LinearStageCost(0.5, 0.25), stages).ToArray();
-        var device = new ScriptedDeviceCompute(fixture.Model, phone, clock);
-        // An idle node 25x faster per token, behind a fast link (1 ms round trip, 10 kB/ms = 80 Mbit/s).
-        var node = Edge();
-        node.StageMsPerToken = Enumerable.Repeat(0.01, stages).ToArray();
-        var edge = new ScriptedLinkTransport(node, clock, rttMs: 1, bytesPerMs: 10_000, fixture.Model.HiddenSize);
-        var options = Options();
-        await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), clock, compute: device);
+        // A phone: 0.5 ms + 0.25 ms per token per stage (about 3 ms a stage for this text); an idle node 25x faster
+        // per token, behind a fast link (1 ms round trip, 10 kB/ms = 80 Mbit/s).
+        await using var agent = ScriptedAgent(clock, new LinearStageCost(0.5, 0.25), nodeMsPerToken: 0.01, rttMs: 1, Options());
 
         // The first request explores: throughput was never measured, and at the prior (a poor cellular link)
         // the phone is cheaper than sending its hidden state. Once measured, the plan offloads on its merits.
@@ -220,15 +226,9 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         async Task<int> ExplorationsAsync(TimeSpan maxInterval)
         {
             var clock = new FakeTimeProvider();
-            var stages = fixture.Model.StageCount;
-            var phone = Enumerable.Repeat(new LinearStageCost(2, 1), stages).ToArray();
-            var device = new ScriptedDeviceCompute(fixture.Model, phone, clock);
-            var node = Edge();
-            node.StageMsPerToken = Enumerable.Repeat(2.0, stages).ToArray();
-            var edge = new ScriptedLinkTransport(node, clock, rttMs: 40, bytesPerMs: 10_000, fixture.Model.HiddenSize);
             var options = Options();
             options.Planner.MaxExploreInterval = maxInterval;
-            await using var agent = new SplitAgent(fixture.Model, edge, Microsoft.Extensions.Options.Options.Create(options), clock, compute: device);
+            await using var agent = ScriptedAgent(clock, new LinearStageCost(2, 1), nodeMsPerToken: 2.0, rttMs: 40, options);
             var explorations = 0;
             for (var i = 0; i < 30; i++)
             {

@@ -1,5 +1,4 @@
 using EdgeSplit.DeviceAgent.Planning;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Planning;
 
@@ -12,95 +11,84 @@ public sealed class DecayingEstimateTests
         StaleHalfLife = TimeSpan.FromSeconds(2),
     };
 
+    // xunit builds the class anew for each test: every test starts with a fresh clock and an estimate with prior 100.
+    private readonly FakeTimeProvider _clock = new();
+    private readonly DecayingEstimate _estimate = new(100, Options);
+
+    private DateTimeOffset Now => _clock.GetUtcNow();
+
     [Fact]
     public void Value_NeverObserved_IsPriorWithZeroConfidence()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
-
-        Assert.Equal(100, estimate.Value(clock.GetUtcNow()));
-        Assert.Equal(0, estimate.Confidence(clock.GetUtcNow()));
+        Assert.Equal(100, _estimate.Value(Now));
+        Assert.Equal(0, _estimate.Confidence(Now));
     }
 
     [Fact]
     public void Observe_FirstThenSecond_ReplacesPriorThenSmooths()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
+        _estimate.Observe(10, Now);
+        Assert.Equal(10, _estimate.Value(Now));
 
-        estimate.Observe(10, clock.GetUtcNow());
-        Assert.Equal(10, estimate.Value(clock.GetUtcNow()));
-
-        estimate.Observe(20, clock.GetUtcNow());
-        Assert.Equal(15, estimate.Value(clock.GetUtcNow()), 9);
+        _estimate.Observe(20, Now);
+        Assert.Equal(15, _estimate.Value(Now), 9);
     }
 
     [Fact]
     public void Value_StaleByOneHalfLife_HalfwayBackToPrior()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
-        estimate.Observe(10, clock.GetUtcNow());
+        _estimate.Observe(10, Now);
 
-        clock.Advance(TimeSpan.FromSeconds(4.9));
-        Assert.Equal(10, estimate.Value(clock.GetUtcNow()), 9);
+        _clock.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.Equal(10, _estimate.Value(Now), 9);
 
-        clock.Advance(TimeSpan.FromSeconds(0.1 + 2));
-        Assert.Equal(0.5, estimate.Confidence(clock.GetUtcNow()), 9);
-        Assert.Equal(55, estimate.Value(clock.GetUtcNow()), 9);
+        _clock.Advance(TimeSpan.FromSeconds(0.1 + 2));
+        Assert.Equal(0.5, _estimate.Confidence(Now), 9);
+        Assert.Equal(55, _estimate.Value(Now), 9);
 
-        clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal(100, estimate.Value(clock.GetUtcNow()), 3);
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(100, _estimate.Value(Now), 3);
     }
 
     [Fact]
     public void Observe_AfterStaleness_StartsFromDecayedValue()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
-        estimate.Observe(10, clock.GetUtcNow());
-        clock.Advance(TimeSpan.FromSeconds(7)); // decayed to 55
+        _estimate.Observe(10, Now);
+        _clock.Advance(TimeSpan.FromSeconds(7)); // decayed to 55
 
-        estimate.Observe(20, clock.GetUtcNow());
+        _estimate.Observe(20, Now);
 
-        Assert.Equal(37.5, estimate.Value(clock.GetUtcNow()), 9);
-        Assert.Equal(1, estimate.Confidence(clock.GetUtcNow()));
+        Assert.Equal(37.5, _estimate.Value(Now), 9);
+        Assert.Equal(1, _estimate.Confidence(Now));
     }
 
     [Fact]
     public void Observe_SingleOutlier_MovesEstimateAtMostThreefold()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
-        estimate.Observe(10, clock.GetUtcNow());
+        _estimate.Observe(10, Now);
 
-        estimate.Observe(1000, clock.GetUtcNow());
+        _estimate.Observe(1000, Now);
 
-        Assert.Equal(20, estimate.Value(clock.GetUtcNow()), 9);
+        Assert.Equal(20, _estimate.Value(Now), 9);
     }
 
     [Fact]
     public void Observe_EstimateMostlyBackToPrior_SampleReplacesIt()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
-        estimate.Observe(80, clock.GetUtcNow());
-        clock.Advance(TimeSpan.FromSeconds(10)); // confidence 2^-2.5 < 0.5: ~96, mostly prior
+        _estimate.Observe(80, Now);
+        _clock.Advance(TimeSpan.FromSeconds(10)); // confidence 2^-2.5 < 0.5: ~96, mostly prior
 
-        estimate.Observe(2, clock.GetUtcNow());
+        _estimate.Observe(2, Now);
 
         // Neither winsorized toward 96 nor smoothed: a recovered link must look recovered at once.
-        Assert.Equal(2, estimate.Value(clock.GetUtcNow()), 9);
+        Assert.Equal(2, _estimate.Value(Now), 9);
     }
 
     [Fact]
     public void Observe_NonFiniteSample_Ignored()
     {
-        var clock = new FakeTimeProvider();
-        var estimate = new DecayingEstimate(100, Options);
+        _estimate.Observe(double.NaN, Now);
 
-        estimate.Observe(double.NaN, clock.GetUtcNow());
-
-        Assert.False(estimate.HasValue);
+        Assert.False(_estimate.HasValue);
     }
 }

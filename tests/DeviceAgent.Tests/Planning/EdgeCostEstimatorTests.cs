@@ -1,6 +1,4 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Planning;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Planning;
 

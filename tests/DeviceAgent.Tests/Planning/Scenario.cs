@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Planning;
 
 namespace EdgeSplit.DeviceAgent.Tests.Planning;

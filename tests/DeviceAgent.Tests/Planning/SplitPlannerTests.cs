@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Planning;
 

@@ -1,6 +1,5 @@
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Execution;
 

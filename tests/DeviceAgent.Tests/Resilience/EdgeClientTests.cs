@@ -1,10 +1,8 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.DeviceAgent.Tests.Planning;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;

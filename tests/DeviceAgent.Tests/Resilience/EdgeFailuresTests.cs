@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Resilience;
 using Grpc.Core;
 

@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.Inference.Runtime;
 using Grpc.Core;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using EdgeSplit.Functional.Tests.Infrastructure;
 using EdgeSplit.Inference.Models;
 
 namespace EdgeSplit.Functional.Tests.Cli;
@@ -63,13 +61,15 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         Assert.Equal(energy, total.RootElement.GetProperty("spend").GetProperty("energyMj").GetDouble(), 1);
     }
 
-    [Fact]
-    public async Task Embed_UnknownRadio_OneLineErrorNamingTheValidOnes()
+    [Theory]
+    [InlineData("--radio", "4g", "wifi, 5g, lte, 3g, none")] // an unknown radio: the error names the valid ones
+    [InlineData("--split", "42", "out of range")]
+    public async Task Embed_BadOptionValue_ExitCode2AndOneLineErrorSayingWhy(string option, string value, string expected)
     {
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--radio", "4g", "hello");
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", option, value, "hello");
 
         Assert.Equal(2, code);
-        AssertOneLineError(stderr, "wifi, 5g, lte, 3g, none");
+        AssertOneLineError(stderr, expected);
     }
 
     [Fact]
@@ -138,10 +138,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         var vocab = _temp.Combine("vocab-for-notes.txt");
         await File.WriteAllBytesAsync(vocab, ModelSource.Bundled().VocabBytes);
 
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", notModel, "--vocab", vocab, "hello");
-
-        Assert.Equal(1, code);
-        AssertOneLineError(stderr, "is not an ONNX model");
+        await AssertModelRefusedAsync(notModel, vocab, "is not an ONNX model");
     }
 
     [Fact]
@@ -149,10 +146,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     {
         var missing = _temp.Combine("missing.onnx");
 
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", missing, "--vocab", missing, "hello");
-
-        Assert.Equal(1, code);
-        AssertOneLineError(stderr, "missing.onnx");
+        await AssertModelRefusedAsync(missing, missing, "missing.onnx");
     }
 
     [Fact]
@@ -164,19 +158,7 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
         await File.WriteAllBytesAsync(model, bundled.ModelBytes);
         await File.WriteAllTextAsync(vocab, System.Text.Encoding.UTF8.GetString(bundled.VocabBytes) + string.Join('\n', Enumerable.Range(0, 100).Select(i => $"x{i}")));
 
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", model, "--vocab", vocab, "hello");
-
-        Assert.Equal(1, code);
-        AssertOneLineError(stderr, "does not belong");
-    }
-
-    [Fact]
-    public async Task Embed_SplitOutOfRange_OneLineError()
-    {
-        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--split", "42", "hello");
-
-        Assert.Equal(2, code);
-        AssertOneLineError(stderr, "out of range");
+        await AssertModelRefusedAsync(model, vocab, "does not belong");
     }
 
     [Fact]
@@ -242,6 +224,15 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
 
         Assert.Equal(2, code);
         AssertOneLineError(stderr, "needs an http:// edge");
+    }
+
+    /// <summary>embed with a user <paramref name="model"/> and <paramref name="vocab"/> exits 1 with one line containing <paramref name="expected"/>.</summary>
+    private async Task AssertModelRefusedAsync(string model, string vocab, string expected)
+    {
+        var (code, _, stderr) = await CliRun.DeviceAgentAsync(Cache, "embed", "--model", model, "--vocab", vocab, "hello");
+
+        Assert.Equal(1, code);
+        AssertOneLineError(stderr, expected);
     }
 
     private static void AssertOneLineError(string stderr, string expected)

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Text.Json;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace EdgeSplit.Functional.Tests.Deploy;

@@ -1,11 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
-using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Deploy;
 

@@ -1,6 +1,3 @@
-using EdgeSplit.Functional.Tests.Infrastructure;
-using EdgeSplit.Scenarios.Processes;
-
 namespace EdgeSplit.Functional.Tests.Deploy;
 
 /// <summary>The child-process handle scenarios and benchmarks start gateways with, on its failure paths.</summary>

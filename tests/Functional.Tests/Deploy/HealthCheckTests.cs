@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
 
 namespace EdgeSplit.Functional.Tests.Deploy;
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
-using EdgeSplit.Functional.Tests.Infrastructure;
-
 namespace EdgeSplit.Functional.Tests.Deploy;
 
 /// <summary>
@@ -65,18 +61,7 @@ public sealed class KubernetesManifestTests(TempDirectory temp) : IClassFixture<
 
     private static async Task<(int Code, string Output)> RunAsync(params string[] files)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Script);
-        foreach (var file in files)
-        {
-            start.ArgumentList.Add(file);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, output, error) = await ChildProcess.RunAsync("bash", files.Prepend(Script), TimeSpan.FromMinutes(5));
+        return (code, output + error);
     }
 }

@@ -1,10 +1,8 @@
 using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.Functional.Tests.Infrastructure;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Scenarios;
-using EdgeSplit.Scenarios.Processes;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using EdgeSplit.Functional.Tests.Infrastructure;
-using EdgeSplit.Scenarios.Processes;
-
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using EdgeSplit.Functional.Tests.Infrastructure;
-
 namespace EdgeSplit.Functional.Tests.DeviceAgent;
 
 /// <summary><c>embed --edge</c> as a user runs it: the agent CLI and the gateway as two real processes.</summary>

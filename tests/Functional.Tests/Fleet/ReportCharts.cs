@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using SkiaSharp;
 
 namespace EdgeSplit.Functional.Tests.Fleet;

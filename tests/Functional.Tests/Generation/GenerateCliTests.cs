@@ -1,7 +1,3 @@
-using System.Text.Json;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
-
 namespace EdgeSplit.Functional.Tests.Generation;
 
 /// <summary>The generate command as a user runs it: a real device-agent process, with and without a real edge process.</summary>

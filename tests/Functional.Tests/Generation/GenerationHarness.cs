@@ -1,7 +1,5 @@
 using EdgeSplit.DeviceAgent.Generation;
-using EdgeSplit.Functional.Tests.Infrastructure;
 using EdgeSplit.Inference.Decoder;
-using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Generation;
 

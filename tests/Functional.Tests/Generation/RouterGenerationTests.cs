@@ -1,7 +1,4 @@
 using EdgeSplit.DeviceAgent.Generation;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
-using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Generation;
 

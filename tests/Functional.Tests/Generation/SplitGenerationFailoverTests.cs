@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using EdgeSplit.DeviceAgent.Generation;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Scenarios.Processes;
 using Grpc.Core;
 
 namespace EdgeSplit.Functional.Tests.Generation;

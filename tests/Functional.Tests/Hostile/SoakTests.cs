@@ -1,7 +1,3 @@
-using System.Text.Json;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
-
 namespace EdgeSplit.Functional.Tests.Hostile;
 
 /// <summary>

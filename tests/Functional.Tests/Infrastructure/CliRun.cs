@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EdgeSplit.Functional.Tests.Infrastructure;
 
 /// <summary>Runs a built .NET executable as a real child process and captures its output.</summary>

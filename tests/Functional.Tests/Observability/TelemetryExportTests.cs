@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
-using EdgeSplit.Functional.Tests.DeviceAgent;
-using EdgeSplit.Functional.Tests.Infrastructure;
-using EdgeSplit.Scenarios.Processes;
 
 namespace EdgeSplit.Functional.Tests.Observability;
 

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using EdgeSplit.Contracts.V1;
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 public sealed class AdmissionTests

@@ -1,6 +1,4 @@
-using EdgeSplit.Contracts.V1;
 using Google.Protobuf;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Edge;
 

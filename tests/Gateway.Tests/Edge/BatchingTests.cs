@@ -1,5 +1,3 @@
-using EdgeSplit.Contracts.V1;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 public sealed class BatchingTests

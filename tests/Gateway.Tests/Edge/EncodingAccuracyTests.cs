@@ -1,5 +1,4 @@
 using System.Globalization;
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
 using Xunit.Abstractions;
 

@@ -1,5 +1,4 @@
 using EdgeSplit.DeviceAgent.Edge;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Edge;
 

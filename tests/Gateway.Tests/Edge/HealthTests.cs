@@ -1,4 +1,3 @@
-using System.Net;
 using Grpc.Health.V1;
 
 namespace EdgeSplit.Gateway.Tests.Edge;

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using EdgeSplit.Contracts.V1;
 using Google.Protobuf;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Edge;
 

@@ -1,6 +1,3 @@
-using EdgeSplit.Contracts.V1;
-using Grpc.Core;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 public sealed class SplitInferenceTests(DefaultNodeFixture fixture) : IClassFixture<DefaultNodeFixture>

@@ -1,12 +1,7 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Generation;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 
@@ -43,8 +38,7 @@ internal sealed class DecoderEdge : IAsyncDisposable
             await Task.Delay(20, wait.Token);
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DecoderEdge(app, new Uri(address));
+        return new DecoderEdge(app, ServerAddress.Of(app));
     }
 
     /// <summary>Opens a raw Generate stream and sends open.</summary>

@@ -1,6 +1,4 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Inference.Decoder;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 

@@ -1,6 +1,4 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Observability;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Hostile;
 

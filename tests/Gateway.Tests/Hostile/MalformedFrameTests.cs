@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Tests.Observability;
 using EdgeSplit.Gateway.Tests.Security;
 using Google.Protobuf;

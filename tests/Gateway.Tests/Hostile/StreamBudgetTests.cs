@@ -1,7 +1,4 @@
-using EdgeSplit.Contracts.V1;
-using EdgeSplit.Gateway.Tests.Edge;
 using EdgeSplit.Gateway.Tests.Security;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Hostile;
 

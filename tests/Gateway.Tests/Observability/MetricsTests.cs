@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using EdgeSplit.Contracts.V1;
-using Grpc.Core;
-
 namespace EdgeSplit.Gateway.Tests.Observability;
 
 public sealed class MetricsTests

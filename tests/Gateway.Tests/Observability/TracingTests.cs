@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.Gateway.Tests.Router;
@@ -26,8 +25,7 @@ public sealed class TracingTests
         };
         ActivitySource.AddActivityListener(listener);
         await using var edge = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([edge.Address]);
-        await router.WaitForHealthyAsync(1);
+        await using var router = await EdgeRouter.StartHealthyAsync(edge.Address);
         await using var transport = new GrpcEdgeTransport(router.Address);
         await using var agent = new SplitAgent(Requests.Model, transport, Options.Create(new DeviceAgentOptions()));
 

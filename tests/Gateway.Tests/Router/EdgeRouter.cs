@@ -1,9 +1,5 @@
-using EdgeSplit.Contracts.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Router;
 
@@ -39,8 +35,23 @@ internal sealed class EdgeRouter : IAsyncDisposable
             .. edgeSettings, .. settings,
         ]);
         await app.StartAsync().WaitAsync(EdgeNode.Timeout);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EdgeRouter(app, new Uri(address));
+        return new EdgeRouter(app, ServerAddress.Of(app));
+    }
+
+    /// <summary>A router in front of <paramref name="edges"/>, handed back once /readyz counts every one of them healthy.</summary>
+    public static async Task<EdgeRouter> StartHealthyAsync(params Uri[] edges)
+    {
+        var router = await StartAsync(edges);
+        try
+        {
+            await router.WaitForHealthyAsync(edges.Length);
+            return router;
+        }
+        catch
+        {
+            await router.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Polls /readyz until its body starts with <paramref name="healthy"/> healthy edges.</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using EdgeSplit.Contracts.V1;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Gateway.Tests.Router;
@@ -14,8 +11,7 @@ public sealed class RouterTests
     {
         await using var a = await EdgeNode.StartAsync();
         await using var b = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([a.Address, b.Address]);
-        await router.WaitForHealthyAsync(2);
+        await using var router = await EdgeRouter.StartHealthyAsync(a.Address, b.Address);
         var expected = Requests.Local([Requests.Texts[0]])[0];
 
         var calls = Enumerable.Range(0, 40).Select(i => router.Client.InferAsync(Requests.For([Requests.Texts[0]], 3, id: $"r{i}")).ResponseAsync);
@@ -31,8 +27,7 @@ public sealed class RouterTests
     public async Task Router_StreamThroughProxy_AnswersEveryRequest()
     {
         await using var edge = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([edge.Address]);
-        await router.WaitForHealthyAsync(1);
+        await using var router = await EdgeRouter.StartHealthyAsync(edge.Address);
 
         using var call = router.Client.InferStream();
         for (var i = 0; i < 20; i++)
@@ -56,8 +51,7 @@ public sealed class RouterTests
     {
         await using var survivor = await EdgeNode.StartAsync();
         var victim = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([survivor.Address, victim.Address]);
-        await router.WaitForHealthyAsync(2);
+        await using var router = await EdgeRouter.StartHealthyAsync(survivor.Address, victim.Address);
 
         await victim.DisposeAsync();
         await router.WaitForHealthyAsync(1);
@@ -93,8 +87,7 @@ public sealed class RouterTests
     {
         await using var a = await EdgeNode.StartAsync();
         await using var b = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([a.Address, b.Address]);
-        await router.WaitForHealthyAsync(2);
+        await using var router = await EdgeRouter.StartHealthyAsync(a.Address, b.Address);
 
         using var first = router.Client.InferAsync(Requests.For([Requests.Texts[0]], 3));
         var key = (await first.ResponseHeadersAsync).GetValue(Affinity);
@@ -115,8 +108,7 @@ public sealed class RouterTests
     {
         var a = await EdgeNode.StartAsync();
         var b = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([a.Address, b.Address]);
-        await router.WaitForHealthyAsync(2);
+        await using var router = await EdgeRouter.StartHealthyAsync(a.Address, b.Address);
         await using var transport = new EdgeSplit.DeviceAgent.Edge.GrpcEdgeTransport(router.Address, deviceId: "phone-1");
         var model = Requests.Model;
         var tokens = model.Tokenize([Requests.Texts[2]]);
@@ -146,8 +138,7 @@ public sealed class RouterTests
     public async Task Router_ManifestThroughRouter_ReportsTheEdgesModel()
     {
         await using var edge = await EdgeNode.StartAsync();
-        await using var router = await EdgeRouter.StartAsync([edge.Address]);
-        await router.WaitForHealthyAsync(1);
+        await using var router = await EdgeRouter.StartHealthyAsync(edge.Address);
 
         var manifest = await router.Client.GetManifestAsync(new ManifestRequest()).ResponseAsync.WaitAsync(EdgeNode.Timeout);
 

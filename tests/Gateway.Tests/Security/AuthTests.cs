@@ -1,7 +1,4 @@
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Security;
-using EdgeSplit.Gateway.Tests.Edge;
-using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.Gateway.Tests.Security;

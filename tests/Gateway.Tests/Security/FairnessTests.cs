@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using EdgeSplit.Contracts.V1;
-using EdgeSplit.Gateway.Tests.Edge;
-using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace EdgeSplit.Gateway.Tests.Security;

@@ -1,12 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Security;
-using EdgeSplit.Gateway.Tests.Edge;
 using Google.Protobuf;
-using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace EdgeSplit.Gateway.Tests.Security;

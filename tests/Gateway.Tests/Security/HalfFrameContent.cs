@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace EdgeSplit.Gateway.Tests.Security;
 
 /// <summary>A request body that sends the first bytes of a gRPC frame and then nothing until released (slowloris).</summary>

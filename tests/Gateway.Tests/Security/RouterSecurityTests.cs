@@ -1,9 +1,6 @@
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.Gateway.Router;
-using EdgeSplit.Gateway.Tests.Edge;
 using EdgeSplit.Gateway.Tests.Router;
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeSplit.Gateway.Tests.Security;
 
@@ -21,8 +18,7 @@ public sealed class RouterSecurityTests
     {
         var tokens = new TestTokens();
         await using var edge = await EdgeNode.StartAsync(settings: tokens.NodeSettings());
-        await using var router = await EdgeRouter.StartAsync([edge.Address]);
-        await router.WaitForHealthyAsync(1);
+        await using var router = await EdgeRouter.StartHealthyAsync(edge.Address);
         await using var good = new GrpcEdgeTransport(router.Address, deviceId: "phone-1", bearerToken: tokens.Issue("phone-1"));
         await using var forged = new GrpcEdgeTransport(router.Address, deviceId: "phone-1", bearerToken: new TestTokens().Issue("phone-1"));
 

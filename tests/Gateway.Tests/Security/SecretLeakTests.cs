@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using EdgeSplit.Contracts.V1;
 using EdgeSplit.Gateway.Edge;
 using EdgeSplit.Gateway.Security;
-using EdgeSplit.Gateway.Tests.Edge;
-using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -65,8 +58,7 @@ public sealed class SecretLeakTests
         try
         {
             await app.Services.GetRequiredService<ModelHost>().WhenLoaded.WaitAsync(EdgeNode.Timeout);
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var channel = GrpcChannel.ForAddress(address);
+            using var channel = GrpcChannel.ForAddress(ServerAddress.Of(app));
             var client = new SplitInference.SplitInferenceClient(channel);
             var request = Requests.For(["secret-free logs"], 3);
             using var root = testSource.StartActivity("secret leak test")!;

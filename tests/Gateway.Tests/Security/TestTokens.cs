@@ -1,5 +1,4 @@
 using EdgeSplit.Gateway.Security;
-using Grpc.Core;
 
 namespace EdgeSplit.Gateway.Tests.Security;
 

@@ -1,5 +1,3 @@
-using EdgeSplit.Inference.Decoder;
-
 namespace EdgeSplit.Inference.Tests.Decoder;
 
 public sealed class DecoderDimensionsTests

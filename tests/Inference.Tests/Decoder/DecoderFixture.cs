@@ -1,5 +1,3 @@
-using EdgeSplit.Inference.Decoder;
-
 namespace EdgeSplit.Inference.Tests.Decoder;
 
 /// <summary>Tiny GPT-2 and Llama layout decoders written once per test class into a temporary directory.</summary>

@@ -1,4 +1,3 @@
-using EdgeSplit.Inference.Decoder;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Inference.Text;
-
 namespace EdgeSplit.Inference.Tests.Runtime;
 
 [Collection(ModelCollection.Name)]

@@ -1,6 +1,3 @@
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Inference.Text;
-
 namespace EdgeSplit.Inference.Tests.Runtime;
 
 [Collection(ModelCollection.Name)]

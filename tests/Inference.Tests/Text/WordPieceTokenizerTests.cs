@@ -1,5 +1,3 @@
-using EdgeSplit.Inference.Text;
-
 namespace EdgeSplit.Inference.Tests.Text;
 
 [Collection(ModelCollection.Name)]

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.Scenarios.Fleet;
-using EdgeSplit.Scenarios.Links;
 using SkiaSharp;
 
 namespace EdgeSplit.Scenarios.Tests.Fleet;

@@ -1,5 +1,4 @@
 using EdgeSplit.Scenarios.Fleet;
-using EdgeSplit.Scenarios.Links;
 
 namespace EdgeSplit.Scenarios.Tests.Links;
 

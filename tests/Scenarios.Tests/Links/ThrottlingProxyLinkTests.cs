@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.Scenarios.Links;
 
 namespace EdgeSplit.Scenarios.Tests.Links;
 

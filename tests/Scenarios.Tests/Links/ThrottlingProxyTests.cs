@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EdgeSplit.Scenarios.Links;
 
 namespace EdgeSplit.Scenarios.Tests.Links;
 
