@@ -1,6 +1,8 @@
 using EdgeSplit.Gateway.Edge;
+using EdgeSplit.Gateway.Edge.Reading;
 using EdgeSplit.Gateway.Fairness;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +37,15 @@ public static class EdgeNodeServiceCollectionExtensions
         services.AddEdgeGeneration(configuration);
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>()
-            .Configure<IOptions<EdgeNodeOptions>>((grpc, edge) => grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes);
+            .Configure<IOptions<EdgeNodeOptions>, MalformedInput>((grpc, edge, malformed) =>
+            {
+                grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes;
+                for (var i = 0; i < grpc.CompressionProviders.Count; i++)
+                {
+                    grpc.CompressionProviders[i] = new BoundedCompressionProvider(grpc.CompressionProviders[i], edge.Value.MaxMessageBytes, malformed);
+                }
+            });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<SplitInferenceService>, SplitInferenceMethods>());
         services.AddGrpcHealthChecks()
             .AddCheck<ModelReadyHealthCheck>("model", tags: [EdgeNodeEndpointRouteBuilderExtensions.ReadyTag]);
         return new EdgeNodeBuilder(services);

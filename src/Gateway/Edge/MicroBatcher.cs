@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EdgeSplit.Contracts.Wire;
+using EdgeSplit.Gateway.Edge.Reading;
 using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Inference.Runtime;
 using Grpc.Core;
