@@ -170,14 +170,8 @@ internal static class EdgeBench
     private static async Task<int> ClientsOnlyAsync(string address, string requestFile, int streams, double warmUp, double seconds, TextWriter output)
     {
         var request = InferRequest.Parser.ParseFrom(await File.ReadAllBytesAsync(requestFile));
-        using var channel = GrpcChannel.ForAddress(address);
-        var client = new SplitInference.SplitInferenceClient(channel);
-        await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(warmUp));
-        var clock = Stopwatch.StartNew();
-        var results = await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(seconds));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var latencies = results.SelectMany(r => r.Latencies).Order().ToArray();
-        output.WriteLine(Invariant($"result {latencies.Length} {elapsed} {results.Sum(r => r.BatchRowSum)} {latencies[latencies.Length / 2]}"));
+        var (latencies, elapsed, rowSum) = await MeasureStreamsAsync(new Uri(address), request, streams, warmUp, seconds);
+        output.WriteLine(Invariant($"result {latencies.Length} {elapsed} {rowSum} {latencies[latencies.Length / 2]}"));
         return 0;
     }
 
@@ -203,15 +197,21 @@ internal static class EdgeBench
             return await clients.RunAsync(node.Address, streams, warmUp, seconds);
         }
 
-        using var channel = GrpcChannel.ForAddress(node.Address);
+        var (latencies, elapsed, rowSum) = await MeasureStreamsAsync(node.Address, request, streams, warmUp, seconds);
+        var count = latencies.Length;
+        return (count / elapsed, rowSum / count, latencies[count / 2]);
+    }
+
+    /// <summary>The closed-loop stream clients: a warm-up, then the measured run; its latencies in order, seconds and batch rows seen.</summary>
+    private static async Task<(double[] Latencies, double Elapsed, double BatchRowSum)> MeasureStreamsAsync(Uri address, InferRequest request, int streams, double warmUp, double seconds)
+    {
+        using var channel = GrpcChannel.ForAddress(address);
         var client = new SplitInference.SplitInferenceClient(channel);
         await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(warmUp));
         var clock = Stopwatch.StartNew();
         var results = await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(seconds));
         var elapsed = clock.Elapsed.TotalSeconds;
-        var latencies = results.SelectMany(r => r.Latencies).Order().ToArray();
-        var count = latencies.Length;
-        return (count / elapsed, results.Sum(r => r.BatchRowSum) / count, latencies[count / 2]);
+        return ([.. results.SelectMany(r => r.Latencies).Order()], elapsed, results.Sum(r => r.BatchRowSum));
     }
 
     private static async Task<(List<double> Latencies, double BatchRowSum)[]> RunStreamsAsync(SplitInference.SplitInferenceClient client, InferRequest request, int streams, TimeSpan duration)

@@ -15,10 +15,7 @@ public static class EdgeNodeServiceCollectionExtensions
     public static EdgeNodeBuilder AddEdgeNode(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<EdgeNodeOptions>()
-            .Bind(configuration.GetSection(EdgeNodeOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<EdgeNodeOptions>(configuration, EdgeNodeOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new ModelFactory(ModelHost.LoadFromOptions, OwnsModel: true));
         services.AddSingleton<ModelHost>();
