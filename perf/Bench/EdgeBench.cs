@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeSplit.Contracts.V1;
@@ -26,30 +27,58 @@ internal static class EdgeBench
     private const int Cut = 2;
     private const int Tokens = 16;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    /// <summary>The root command: the edge bench, with <c>soak</c> and the device benchmarks as subcommands.</summary>
+    public static RootCommand CreateRoot(TextWriter output)
     {
-        if (args.Contains("--clients-only"))
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per streaming run (the one-at-a-time phase runs at most 5 s, or --seconds with --overhead-only)", DefaultValueFactory = _ => 8.0 };
+        var warmUp = new Option<double>("--warmup") { Description = "Warm-up seconds before each streaming run", DefaultValueFactory = _ => 3.0 };
+        var streams = new Option<int>("--streams") { Description = "Concurrent InferStream clients", DefaultValueFactory = _ => 64 };
+        var repeats = new Option<int>("--repeats") { Description = "Rounds of (batching on, batching off, in-process ORT); medians are reported", DefaultValueFactory = _ => 3 };
+        var clients = new Option<string>("--clients") { Description = "Where the clients run: nice (child process at nice 19; default on Linux), pinned (child on CPU 0, node on the rest) or shared (in this process)", DefaultValueFactory = _ => OperatingSystem.IsLinux() ? "nice" : "shared" };
+        clients.Validators.Add(result =>
         {
-            return await ClientsOnlyAsync(args, output);
-        }
+            if (result.GetValueOrDefault<string>() is var placement and not ("pinned" or "nice" or "shared"))
+            {
+                result.AddError($"--clients must be pinned, nice or shared, not '{placement}'.");
+            }
+        });
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads in process (default: the node's cores when pinned, else ORT's default)" };
+        var nodeThreads = new Option<int?>("--node-threads") { Description = "The node's intra-op threads (default: --threads)" };
+        var workers = new Option<int>("--concurrent-batches") { Description = "Batches the node computes at once", DefaultValueFactory = _ => 1 };
+        var overheadOnly = new Option<bool>("--overhead-only") { Description = "Only the one-request-at-a-time phase (node overhead = total_ms - compute_ms), for --seconds" };
+        var clientsOnly = new Option<bool>("--clients-only") { Hidden = true };
+        var address = new Option<string>("--address") { Hidden = true };
+        var request = new Option<string>("--request") { Hidden = true };
+        var root = new RootCommand("EdgeSplit benchmarks; without a subcommand, the edge node: batching on/off against in-process ORT, then node overhead one request at a time.")
+        {
+            seconds, warmUp, streams, repeats, clients, threads, nodeThreads, workers, overheadOnly, clientsOnly, address, request,
+        };
+        root.SetAction(async (result, cancellation) =>
+        {
+            if (result.GetValue(clientsOnly))
+            {
+                var requestFile = result.GetValue(request) ?? throw new ArgumentException("--clients-only needs --request.");
+                var node = result.GetValue(address) ?? throw new ArgumentException("--clients-only needs --address.");
+                return await ClientsOnlyAsync(node, requestFile, result.GetValue(streams), result.GetValue(warmUp), result.GetValue(seconds), output);
+            }
 
-        var seconds = Arg(args, "--seconds", 8.0);
-        var warmUp = Arg(args, "--warmup", 3.0);
-        var streams = (int)Arg(args, "--streams", 64.0);
-        var repeats = Math.Max(1, (int)Arg(args, "--repeats", 3.0));
+            var settings = new Settings(
+                result.GetValue(seconds), result.GetValue(warmUp), result.GetValue(streams), Math.Max(1, result.GetValue(repeats)),
+                result.GetValue(clients)!, result.GetValue(threads), result.GetValue(nodeThreads), result.GetValue(workers));
+            return result.GetValue(overheadOnly) ? await OverheadOnlyAsync(settings, output) : await RunAsync(settings, output);
+        });
+        return root;
+    }
+
+    private static async Task<int> RunAsync(Settings args, TextWriter output)
+    {
+        var (seconds, warmUp, streams, repeats, placement) = (args.Seconds, args.WarmUp, args.Streams, args.Repeats, args.Placement);
 
         // Devices are other machines; here they share the node's CPUs. --clients nice (default on Linux): the
         // clients run in a child process at the lowest scheduling priority, so the node and the in-process
         // ceiling get every CPU whenever they want it (the clients still cost CPU: they run in the gaps).
         // --clients pinned: the child is pinned to CPU 0 and the node (this process) and the ceiling to the
         // other CPUs. --clients shared: clients in this process, on equal terms with the node.
-        var placement = Array.IndexOf(args, "--clients") is var at and >= 0 && at + 1 < args.Length ? args[at + 1]
-            : OperatingSystem.IsLinux() ? "nice" : "shared";
-        if (placement is not ("pinned" or "nice" or "shared"))
-        {
-            throw new ArgumentException($"--clients must be pinned, nice or shared, not '{placement}'.");
-        }
-
         var pinned = placement == "pinned";
         var nodeCores = pinned ? Environment.ProcessorCount - 1 : Environment.ProcessorCount;
         if (pinned)
@@ -58,9 +87,9 @@ internal static class EdgeBench
         }
 
         // ORT's default thread count follows the machine's cores, not this process's affinity: say it explicitly.
-        var threads = (int)Arg(args, "--threads", pinned ? nodeCores : 0);
-        var nodeThreads = (int)Arg(args, "--node-threads", threads);
-        var workers = (int)Arg(args, "--concurrent-batches", 1.0);
+        var threads = args.Threads ?? (pinned ? nodeCores : 0);
+        var nodeThreads = args.NodeThreads ?? threads;
+        var workers = args.ConcurrentBatches;
         using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions
         {
             Runtime = new RuntimeOptions { AllowSpinning = false, IntraOpThreads = threads },
@@ -111,28 +140,38 @@ internal static class EdgeBench
             output.WriteLine(Invariant($"round {round}: batching on (window 2 ms, max 64 rows) {on.PerSecond:F1} seq/s, mean batch {on.MeanBatch:F1} rows, median latency {on.MedianLatencyMs:F1} ms; batching off (max 1 row) {off.PerSecond:F1} seq/s, median latency {off.MedianLatencyMs:F1} ms; in-process ORT stages [{Cut},{model.StageCount}) at batch {batch}: {ort:F1} seq/s; on/off {on.PerSecond / off.PerSecond:F2}x, node/ORT {on.PerSecond / ort * 100:F1}%"));
         }
 
-        var overhead = await OverheadAsync(model, request, Math.Min(seconds, 5));
-        output.WriteLine(Invariant($"one request at a time: node overhead beyond ORT compute median {overhead.NodeMedian:F3} ms (p90 {overhead.NodeP90:F3}); client round trip minus compute median {overhead.ClientMedian:F3} ms; n={overhead.Count}"));
+        WriteOverhead(output, await OverheadAsync(model, request, Math.Min(seconds, 5)));
         var (onMedian, offMedian, ortMedian) = (Statistics.Median(onRuns), Statistics.Median(offRuns), Statistics.Median(ortRuns));
         output.WriteLine(Invariant($"medians of {repeats} rounds: batching on {onMedian:F1} seq/s, off {offMedian:F1} seq/s, in-process ORT {ortMedian:F1} seq/s"));
         output.WriteLine(Invariant($"ratios (of the medians): batching on/off {onMedian / offMedian:F2}x (goal >= 1.5x); node/in-process ORT {onMedian / ortMedian * 100:F1}% (goal >= 85%); per-round node/ORT median {Statistics.Median(ratioRuns) * 100:F1}%"));
         return 0;
     }
 
-    /// <summary>Child-process mode: the closed-loop stream clients alone, against <c>--address</c>; prints one result line.</summary>
-    private static async Task<int> ClientsOnlyAsync(string[] args, TextWriter output)
+    /// <summary>
+    /// Only the one-request-at-a-time phase, for a quick before/after of the node's per-request overhead (decode,
+    /// admission, queue, reply building): the same measurement and output line as the full run's last phase.
+    /// </summary>
+    private static async Task<int> OverheadOnlyAsync(Settings args, TextWriter output)
     {
-        var address = args[Array.IndexOf(args, "--address") + 1];
-        var request = InferRequest.Parser.ParseFrom(await File.ReadAllBytesAsync(args[Array.IndexOf(args, "--request") + 1]));
-        var streams = (int)Arg(args, "--streams", 64.0);
-        using var channel = GrpcChannel.ForAddress(address);
-        var client = new SplitInference.SplitInferenceClient(channel);
-        await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(Arg(args, "--warmup", 3.0)));
-        var clock = Stopwatch.StartNew();
-        var results = await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(Arg(args, "--seconds", 8.0)));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var latencies = results.SelectMany(r => r.Latencies).Order().ToArray();
-        output.WriteLine(Invariant($"result {latencies.Length} {elapsed} {results.Sum(r => r.BatchRowSum)} {latencies[latencies.Length / 2]}"));
+        var threads = args.Threads ?? 0;
+        using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions
+        {
+            Runtime = new RuntimeOptions { AllowSpinning = false, IntraOpThreads = threads },
+        });
+        output.WriteLine($"edge bench, overhead only: {Tokens}-token activations cut after stage {Cut}, {args.Seconds:F0} s, {Environment.ProcessorCount} cores, intra-op threads {threads} (0 = ORT default)");
+        WriteOverhead(output, await OverheadAsync(model, BuildRequest(model), args.Seconds));
+        return 0;
+    }
+
+    private static void WriteOverhead(TextWriter output, (double NodeMedian, double NodeP90, double ClientMedian, int Count) overhead) =>
+        output.WriteLine(Invariant($"one request at a time: node overhead beyond ORT compute median {overhead.NodeMedian:F3} ms (p90 {overhead.NodeP90:F3}); client round trip minus compute median {overhead.ClientMedian:F3} ms; n={overhead.Count}"));
+
+    /// <summary>Child-process mode: the closed-loop stream clients alone, against <c>--address</c>; prints one result line.</summary>
+    private static async Task<int> ClientsOnlyAsync(string address, string requestFile, int streams, double warmUp, double seconds, TextWriter output)
+    {
+        var request = InferRequest.Parser.ParseFrom(await File.ReadAllBytesAsync(requestFile));
+        var (latencies, elapsed, rowSum) = await MeasureStreamsAsync(new Uri(address), request, streams, warmUp, seconds);
+        output.WriteLine(Invariant($"result {latencies.Length} {elapsed} {rowSum} {latencies[latencies.Length / 2]}"));
         return 0;
     }
 
@@ -158,15 +197,21 @@ internal static class EdgeBench
             return await clients.RunAsync(node.Address, streams, warmUp, seconds);
         }
 
-        using var channel = GrpcChannel.ForAddress(node.Address);
+        var (latencies, elapsed, rowSum) = await MeasureStreamsAsync(node.Address, request, streams, warmUp, seconds);
+        var count = latencies.Length;
+        return (count / elapsed, rowSum / count, latencies[count / 2]);
+    }
+
+    /// <summary>The closed-loop stream clients: a warm-up, then the measured run; its latencies in order, seconds and batch rows seen.</summary>
+    private static async Task<(double[] Latencies, double Elapsed, double BatchRowSum)> MeasureStreamsAsync(Uri address, InferRequest request, int streams, double warmUp, double seconds)
+    {
+        using var channel = GrpcChannel.ForAddress(address);
         var client = new SplitInference.SplitInferenceClient(channel);
         await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(warmUp));
         var clock = Stopwatch.StartNew();
         var results = await RunStreamsAsync(client, request, streams, TimeSpan.FromSeconds(seconds));
         var elapsed = clock.Elapsed.TotalSeconds;
-        var latencies = results.SelectMany(r => r.Latencies).Order().ToArray();
-        var count = latencies.Length;
-        return (count / elapsed, results.Sum(r => r.BatchRowSum) / count, latencies[count / 2]);
+        return ([.. results.SelectMany(r => r.Latencies).Order()], elapsed, results.Sum(r => r.BatchRowSum));
     }
 
     private static async Task<(List<double> Latencies, double BatchRowSum)[]> RunStreamsAsync(SplitInference.SplitInferenceClient client, InferRequest request, int streams, TimeSpan duration)
@@ -236,7 +281,8 @@ internal static class EdgeBench
         var nodeSide = new List<double>();
         var clientSide = new List<double>();
         var clock = Stopwatch.StartNew();
-        for (var i = 0; clock.Elapsed.TotalSeconds < seconds && i < 20_000; i++)
+        // The first 50 calls warm up and are not counted; at least 50 are, even past the time on a slow machine.
+        for (var i = 0; (clock.Elapsed.TotalSeconds < seconds || i < 100) && i < 20_000; i++)
         {
             var start = Stopwatch.GetTimestamp();
             var reply = await client.InferAsync(request);
@@ -263,11 +309,7 @@ internal static class EdgeBench
         return new RunningNode(app, new Uri(address));
     }
 
-    private static double Arg(string[] args, string name, double fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Settings(double Seconds, double WarmUp, int Streams, int Repeats, string Placement, int? Threads, int? NodeThreads, int ConcurrentBatches);
 }

@@ -1,26 +1,29 @@
-using System.CommandLine;
 using EdgeSplit.Bench;
 using EdgeSplit.Bench.Device;
 using EdgeSplit.Bench.Generation;
 using EdgeSplit.Bench.Soak;
+using EdgeSplit.Cli;
+
+var root = EdgeBench.CreateRoot(Console.Out);
+root.Subcommands.Add(SoakCommand.Create(Console.Out));
+root.Subcommands.Add(BenchSplitCommand.Create(Console.Out));
+root.Subcommands.Add(BenchPolicyCommand.Create(Console.Out));
+root.Subcommands.Add(BenchGenerateCommand.Create(Console.Out));
+
+// A bad option or input: one line on stderr and exit code 2, not a stack trace or a page of help.
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    await Console.Error.WriteLineAsync($"bench: {parse.Errors[0].Message}");
+    return 2;
+}
 
 try
 {
-    return args.FirstOrDefault() switch
-    {
-        "soak" => await SoakCommand.RunAsync(args[1..], Console.Out),
-        "bench-split" or "bench-policy" or "bench-generate" => await new RootCommand("EdgeSplit device benchmarks")
-        {
-            BenchSplitCommand.Create(Console.Out),
-            BenchPolicyCommand.Create(Console.Out),
-            BenchGenerateCommand.Create(Console.Out),
-        }.Parse(args).InvokeAsync(),
-        _ => await EdgeBench.RunAsync(args, Console.Out),
-    };
+    return await parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (ArgumentException ex)
+catch (Exception ex) when (ex is ArgumentException or CliException)
 {
-    // A bad option: one line, not a stack trace.
-    await Console.Error.WriteLineAsync($"edge bench: {ex.Message}");
+    await Console.Error.WriteLineAsync($"bench: {ex.Message}");
     return 2;
 }

@@ -92,7 +92,7 @@ public static class GatewayApp
                 SecurityLog.AuthOff(logger);
             }
 
-            app.UseMiddleware<EdgeSplit.Gateway.Edge.UnaryMessageGuard>();
+            app.UseMiddleware<EdgeSplit.Gateway.Edge.Reading.UnaryMessageGuard>();
             app.MapEdgeNode();
         }
 

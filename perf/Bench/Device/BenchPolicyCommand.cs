@@ -141,10 +141,7 @@ internal static class BenchPolicyCommand
         var fixedCuts = cell.Where(r => r.IsFixed).ToList();
         var fastest = fixedCuts.MinBy(r => r.P50Ms)!;
         var thriftiest = fixedCuts.MinBy(r => r.EnergyMj)!;
-        await output.WriteLineAsync();
-        await output.WriteLineAsync(string.Create(inv, $"### {first.DeviceClass} / {first.Link} / {first.Length}"));
-        await output.WriteLineAsync("| policy | p50 ms | p95 ms | energy mJ | edge answers | local tails | plans |");
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|");
+        await WriteTableHeadAsync(output, string.Create(inv, $"### {first.DeviceClass} / {first.Link} / {first.Length}"), "policy", "p50 ms", "p95 ms", "energy mJ", "edge answers", "local tails", "plans");
         foreach (var r in cell)
         {
             var marks = (ReferenceEquals(r, fastest) ? " (fastest fixed)" : "") + (ReferenceEquals(r, thriftiest) ? " (least-energy fixed)" : "");
@@ -155,10 +152,7 @@ internal static class BenchPolicyCommand
     private static async Task WriteSummaryAsync(TextWriter output, IReadOnlyList<BenefitRow> rows)
     {
         var inv = CultureInfo.InvariantCulture;
-        await output.WriteLineAsync();
-        await output.WriteLineAsync("## Summary: auto against the best fixed cut (goal: within 10%) and against all-local");
-        await output.WriteLineAsync("| class | link | length | auto-latency p50 / fastest fixed | auto-energy / least-energy fixed | all-local p50 / auto-latency p50 | energy saved by auto-energy vs all-local |");
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|");
+        await WriteTableHeadAsync(output, "## Summary: auto against the best fixed cut (goal: within 10%) and against all-local", "class", "link", "length", "auto-latency p50 / fastest fixed", "auto-energy / least-energy fixed", "all-local p50 / auto-latency p50", "energy saved by auto-energy vs all-local");
         var latencyMet = 0;
         var energyMet = 0;
         var speedups = new List<double>();
@@ -193,10 +187,7 @@ internal static class BenchPolicyCommand
     private static async Task WriteFaultsAsync(TextWriter output, IReadOnlyList<FaultTrial> faults)
     {
         var inv = CultureInfo.InvariantCulture;
-        await output.WriteLineAsync();
-        await output.WriteLineAsync("## Edge faults under an in-flight request (cells where auto-latency offloads, at its usual cut)");
-        await output.WriteLineAsync("| class | link | length | fault | cut | route | noticed after ms | RTT ms | latency ms | all-local ms | ratio |");
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|");
+        await WriteTableHeadAsync(output, "## Edge faults under an in-flight request (cells where auto-latency offloads, at its usual cut)", "class", "link", "length", "fault", "cut", "route", "noticed after ms", "RTT ms", "latency ms", "all-local ms", "ratio");
         foreach (var f in faults)
         {
             await output.WriteLineAsync(string.Create(inv, $"| {f.DeviceClass} | {f.Link} | {f.Length} | {f.Fault.ToString().ToLowerInvariant()} | {f.Cut} | {f.Route.ToString().ToLowerInvariant()} | {f.NoticedMs:F1} | {f.RttMs:F0} | {f.LatencyMs:F1} | {f.LocalMs:F1} | {f.Ratio:F2} |"));
@@ -214,5 +205,14 @@ internal static class BenchPolicyCommand
             var overRtt = trials.Where(f => !double.IsNaN(f.NoticedMs)).Select(f => f.NoticedMs - f.RttMs).ToList();
             await output.WriteLineAsync(string.Create(inv, $"{kind.ToString().ToLowerInvariant()}: {trials.Count} trials; latency / all-local p50 {Statistics.Median(ratios):F2}, p99 {Statistics.Percentile(ratios, 0.99):F2}; noticed after RTT + {Statistics.Median(overRtt):F1} ms median (max {overRtt.DefaultIfEmpty(double.NaN).Max():F1}); {trials.Count(f => double.IsNaN(f.NoticedMs))} never noticed within 30 s."));
         }
+    }
+
+    /// <summary>A blank line, a heading, and the header of a Markdown table with <paramref name="columns"/>.</summary>
+    private static async Task WriteTableHeadAsync(TextWriter output, string heading, params string[] columns)
+    {
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(heading);
+        await output.WriteLineAsync($"| {string.Join(" | ", columns)} |");
+        await output.WriteLineAsync(string.Concat(Enumerable.Repeat("|---", columns.Length)) + "|");
     }
 }

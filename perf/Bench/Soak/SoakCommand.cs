@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EdgeSplit.Inference.Models;
@@ -14,13 +15,35 @@ namespace EdgeSplit.Bench.Soak;
 /// </summary>
 internal static class SoakCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    public static Command Create(TextWriter output)
     {
-        var seconds = Arg(args, "--seconds", 60.0);
-        var kinds = Text(args, "--attacker", "all") is var which && which == "all"
-            ? Enum.GetValues<Attacker>()
-            : [.. which.Split(',').Select(Parse)];
-        var json = Text(args, "--json", "");
+        var seconds = new Option<double>("--seconds") { Description = "Seconds alone and attacked per attacker (after: at most 15 s)", DefaultValueFactory = _ => 60.0 };
+        var attacker = new Option<string>("--attacker") { Description = "slow-reader, extreme, malformed, flood or all (comma-separated)", DefaultValueFactory = _ => "all" };
+        var json = new Option<string>("--json") { Description = "Write the results to this file", DefaultValueFactory = _ => "" };
+        var command = new Command("soak", "Hostile clients against a real edge process: its memory and a normal device's latency. --EdgeSplit:...=... arguments go to the edge.")
+        {
+            seconds, attacker, json,
+        };
+
+        // Edge settings pass through as they are; anything else unknown is an error.
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, cancellation) =>
+        {
+            var settings = result.UnmatchedTokens.ToList();
+            if (settings.FirstOrDefault(t => !t.StartsWith("--EdgeSplit:", StringComparison.Ordinal)) is { } unknown)
+            {
+                throw new ArgumentException($"soak: unrecognized argument '{unknown}' (edge settings are passed as --EdgeSplit:Section:Key=value).");
+            }
+
+            var which = result.GetValue(attacker)!;
+            Attacker[] kinds = which == "all" ? Enum.GetValues<Attacker>() : [.. which.Split(',').Select(Parse)];
+            return RunAsync(result.GetValue(seconds), kinds, result.GetValue(json)!, settings, output);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(double seconds, Attacker[] kinds, string json, IReadOnlyList<string> settings, TextWriter output)
+    {
         var dll = GatewayProcess.Locate(AppContext.BaseDirectory) ?? throw new ArgumentException("EdgeSplit.Gateway.dll not found: build src/Gateway first.");
         using var model = SplitModel.Load(ModelSource.Bundled(), new SplitModelOptions { Runtime = new RuntimeOptions { AllowSpinning = false, IntraOpThreads = 1 } });
         var requests = new SoakRequests(model);
@@ -30,7 +53,7 @@ internal static class SoakCommand
         foreach (var kind in kinds)
         {
             // A fresh edge per attacker: one attacker's leftovers must not count against the next.
-            await using var edge = await GatewayProcess.StartAsync(dll, [.. Settings(args)], TimeSpan.FromSeconds(120), name: "edge");
+            await using var edge = await GatewayProcess.StartAsync(dll, [.. settings], TimeSpan.FromSeconds(120), name: "edge");
             var result = await SoakRun.RunAsync(edge, kind, requests, TimeSpan.FromSeconds(seconds), output);
             results.Add(result);
             output.WriteLine(string.Create(
@@ -49,9 +72,6 @@ internal static class SoakCommand
         return 0;
     }
 
-    /// <summary>Edge settings passed through: every <c>--EdgeSplit:...=...</c> argument.</summary>
-    private static IEnumerable<string> Settings(string[] args) => args.Where(a => a.StartsWith("--EdgeSplit:", StringComparison.Ordinal));
-
     private static Attacker Parse(string name) => name switch
     {
         "slow-reader" => Attacker.SlowReader,
@@ -60,18 +80,6 @@ internal static class SoakCommand
         "flood" => Attacker.Flood,
         _ => throw new ArgumentException($"--attacker must be slow-reader, extreme, malformed, flood or all (comma-separated), not '{name}'."),
     };
-
-    private static double Arg(string[] args, string name, double fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string Text(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,8 @@
 using EdgeSplit.Gateway.Edge;
+using EdgeSplit.Gateway.Edge.Reading;
 using EdgeSplit.Gateway.Fairness;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -13,10 +15,7 @@ public static class EdgeNodeServiceCollectionExtensions
     public static EdgeNodeBuilder AddEdgeNode(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<EdgeNodeOptions>()
-            .Bind(configuration.GetSection(EdgeNodeOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<EdgeNodeOptions>(configuration, EdgeNodeOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new ModelFactory(ModelHost.LoadFromOptions, OwnsModel: true));
         services.AddSingleton<ModelHost>();
@@ -35,7 +34,15 @@ public static class EdgeNodeServiceCollectionExtensions
         services.AddEdgeGeneration(configuration);
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>()
-            .Configure<IOptions<EdgeNodeOptions>>((grpc, edge) => grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes);
+            .Configure<IOptions<EdgeNodeOptions>, MalformedInput>((grpc, edge, malformed) =>
+            {
+                grpc.MaxReceiveMessageSize = edge.Value.MaxMessageBytes;
+                for (var i = 0; i < grpc.CompressionProviders.Count; i++)
+                {
+                    grpc.CompressionProviders[i] = new BoundedCompressionProvider(grpc.CompressionProviders[i], edge.Value.MaxMessageBytes, malformed);
+                }
+            });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<SplitInferenceService>, SplitInferenceMethods>());
         services.AddGrpcHealthChecks()
             .AddCheck<ModelReadyHealthCheck>("model", tags: [EdgeNodeEndpointRouteBuilderExtensions.ReadyTag]);
         return new EdgeNodeBuilder(services);

@@ -137,19 +137,7 @@ internal static class RequestDecoder
         }
 
         ActivationCodec.ValidateMask(request.AttentionMask, batch, sequence);
-        return new WorkItem
-        {
-            Cut = 0,
-            Rows = batch,
-            Sequence = sequence,
-            InputIds = ids,
-            TokenTypeIds = types,
-            Mask = [.. request.AttentionMask],
-            ReturnHidden = request.ReturnHidden,
-            ArrivalTimestamp = arrival,
-            DeadlineTimestamp = deadline,
-            Cancellation = cancellation,
-        };
+        return Item(request, batch, sequence, arrival, deadline, cancellation, ids: ids, types: types);
     }
 
     private static WorkItem DecodeHidden(InferRequest request, SplitModel model, EdgeNodeOptions options, long arrival, long deadline, CancellationToken cancellation)
@@ -169,19 +157,24 @@ internal static class RequestDecoder
         var data = new float[batch * sequence * model.HiddenSize];
         ActivationCodec.DecodeInto(request.Activation, model.HiddenSize, data);
         CheckMagnitude(data, model.HiddenSize, options.MaxActivationMagnitude);
-        return new WorkItem
-        {
-            Cut = request.Cut,
-            Rows = batch,
-            Sequence = sequence,
-            Hidden = data,
-            Mask = [.. request.AttentionMask],
-            ReturnHidden = request.ReturnHidden,
-            ArrivalTimestamp = arrival,
-            DeadlineTimestamp = deadline,
-            Cancellation = cancellation,
-        };
+        return Item(request, batch, sequence, arrival, deadline, cancellation, hidden: data);
     }
+
+    /// <summary>The work item for a decoded request: its tensor (token ids or hidden state) and everything else it asks.</summary>
+    private static WorkItem Item(InferRequest request, int batch, int sequence, long arrival, long deadline, CancellationToken cancellation, float[]? hidden = null, long[]? ids = null, long[]? types = null) => new()
+    {
+        Cut = request.Cut,
+        Rows = batch,
+        Sequence = sequence,
+        Mask = [.. request.AttentionMask],
+        Hidden = hidden,
+        InputIds = ids,
+        TokenTypeIds = types,
+        ReturnHidden = request.ReturnHidden,
+        ArrivalTimestamp = arrival,
+        DeadlineTimestamp = deadline,
+        Cancellation = cancellation,
+    };
 
     /// <summary>
     /// Refuses values beyond <see cref="EdgeNodeOptions.MaxActivationMagnitude"/> up front: far beyond anything an encoder

@@ -1,5 +1,6 @@
 using EdgeSplit.Contracts.Transport;
 using EdgeSplit.Contracts.V1;
+using EdgeSplit.Gateway.Edge.Reading;
 using EdgeSplit.Gateway.Fairness;
 using EdgeSplit.Gateway.Observability;
 using EdgeSplit.Gateway.Security;
@@ -8,7 +9,8 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Gateway.Edge;
 
-/// <summary>The <c>edgesplit.v1.SplitInference</c> gRPC service.</summary>
+/// <summary>The <c>edgesplit.v1.SplitInference</c> gRPC service; its methods are bound by <see cref="SplitInferenceMethods"/>.</summary>
+[BindServiceMethod(typeof(SplitInferenceMethods), nameof(SplitInferenceMethods.BindService))]
 internal sealed class SplitInferenceService(
     InferencePipeline pipeline,
     DeviceLimiter limiter,
@@ -119,6 +121,14 @@ internal sealed class SplitInferenceService(
     /// <summary>Maps what grpc-dotnet throws for a message it cannot read to the status a client expects; null for other failures.</summary>
     private Status? Unreadable(Exception exception)
     {
+        if (exception is UnreadableMessageException refused)
+        {
+            // Refused (and counted) by the reader itself: only the words change for a stream.
+            return refused.Kind == "too_large"
+                ? new Status(StatusCode.ResourceExhausted, $"a message on the stream is larger than this node's limit of {_options.MaxMessageBytes} bytes (EdgeSplit:Edge:MaxMessageBytes); the stream is closed.")
+                : new Status(StatusCode.InvalidArgument, $"a compressed message on the stream could not be decompressed with the call's grpc-encoding ({refused.Status.Detail}); the stream is closed.");
+        }
+
         (string? Kind, Status Status) found = exception switch
         {
             Google.Protobuf.InvalidProtocolBufferException => ("protobuf", new Status(StatusCode.InvalidArgument, "a message on the stream is not a valid edgesplit.v1.InferRequest; the stream is closed.")),

@@ -9,10 +9,7 @@ public static class GenerationServiceCollectionExtensions
     public static IServiceCollection AddEdgeGeneration(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<GenerationOptions>()
-            .Bind(configuration.GetSection(GenerationOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<GenerationOptions>(configuration, GenerationOptions.SectionName);
         services.AddSingleton<GenerationHost>();
         services.AddHostedService(sp => sp.GetRequiredService<GenerationHost>());
         services.AddSingleton<GenerationMetrics>();

@@ -11,7 +11,7 @@ public static class RouterServiceCollectionExtensions
     /// <summary>Adds the router (YARP with health checks, load-aware balancing, device affinity and DNS discovery).</summary>
     public static IReverseProxyBuilder AddEdgeRouter(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RouterOptions>().Bind(configuration.GetSection(RouterOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<RouterOptions>(configuration, RouterOptions.Section);
         services.AddSingleton<IValidateOptions<RouterOptions>, RouterOptionsValidator>();
         services.AddSingleton<RouterReadiness>();
         var options = new RouterOptions();

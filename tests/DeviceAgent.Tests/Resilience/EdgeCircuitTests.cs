@@ -1,6 +1,5 @@
 using EdgeSplit.DeviceAgent.Resilience;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;
 

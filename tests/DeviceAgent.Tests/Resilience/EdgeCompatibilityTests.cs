@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Resilience;
 
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;

@@ -19,10 +19,13 @@ public sealed class MalformedFrameTests
         { "Infer", "gzip", 3, "not valid gzip" },
         { "Infer", "compressed-no-encoding", 3, "no grpc-encoding" },
         { "GetManifest", "garbage", 3, "not a valid edgesplit.v1.ManifestRequest" },
+        { "Infer", "truncated", 3, "declares" },
+        { "Infer", "bomb", 8, "EdgeSplit:Edge:MaxMessageBytes" },
         { "InferStream", "flag", 3, "compressed flag other than 0 or 1" },
         { "InferStream", "gzip", 3, "could not be decompressed" },
         { "InferStream", "truncated", 3, "ended in the middle of a message" },
         { "InferStream", "too-large", 8, "EdgeSplit:Edge:MaxMessageBytes" },
+        { "InferStream", "bomb", 8, "EdgeSplit:Edge:MaxMessageBytes" },
     };
 
     [Theory]
@@ -43,6 +46,7 @@ public sealed class MalformedFrameTests
             "gzip" or "compressed-no-encoding" => Frame(valid, flag: 1),
             "garbage" => Frame([0xFF, 0xFF, 0xFF, 0x0F, 0x0A]),
             "truncated" => Frame(valid)[..40],
+            "bomb" => Frame(Gzip(new byte[Limit * 16]), flag: 1),
             _ => Frame(new byte[Limit + 1000]),
         }).ToArray();
         using var message = new HttpRequestMessage(HttpMethod.Post, $"/edgesplit.v1.SplitInference/{method}")
@@ -53,7 +57,7 @@ public sealed class MalformedFrameTests
         };
         message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
         message.Headers.TE.ParseAdd("trailers");
-        if (kind == "gzip")
+        if (kind is "gzip" or "bomb")
         {
             message.Headers.Add("grpc-encoding", "gzip");
         }
@@ -108,6 +112,18 @@ public sealed class MalformedFrameTests
     private static string? Header(HttpResponseMessage response, string name) =>
         response.TrailingHeaders.TryGetValues(name, out var t) ? t.First()
         : response.Headers.TryGetValues(name, out var h) ? h.First() : null;
+
+    /// <summary>A small gzip that expands far beyond the node's limit.</summary>
+    private static byte[] Gzip(byte[] plain)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(plain);
+        }
+
+        return output.ToArray();
+    }
 
     private static byte[] Frame(byte[] payload, byte flag = 0)
     {

@@ -1,6 +1,7 @@
 using EdgeSplit.Gateway.Observability;
+using Grpc.Core;
 
-namespace EdgeSplit.Gateway.Edge;
+namespace EdgeSplit.Gateway.Edge.Reading;
 
 /// <summary>
 /// Where unreadable gRPC messages are accounted: every one is counted (<c>edgesplit_edge_malformed_total{kind}</c>),
@@ -21,5 +22,12 @@ internal sealed class MalformedInput(EdgeMetrics metrics, TimeProvider time, ILo
         {
             EdgeLog.MalformedMessage(logger, kind, EdgeError.Bound(detail, 200), suppressed);
         }
+    }
+
+    /// <summary>Reports an unreadable message and returns the exception that carries its status to the client.</summary>
+    public UnreadableMessageException Refuse(string kind, StatusCode code, string detail)
+    {
+        Report(kind, detail);
+        return new UnreadableMessageException(kind, new Status(code, detail));
     }
 }
