@@ -240,14 +240,12 @@ public sealed class DecoderModel : IDisposable
         for (var r = 0; r < caches.Count; r++)
         {
             var length = caches[r].Length;
-            var stride = caches[r].Capacity * dim;
-            var source = keys ? caches[r].Keys[cacheLayer] : caches[r].Values[cacheLayer];
             for (var h = 0; h < heads; h++)
             {
                 // Left padding (masked out) then this sequence's positions.
                 var row = span.Slice(((r * heads) + h) * past * dim, past * dim);
                 row[..((past - length) * dim)].Clear();
-                source.AsSpan(h * stride, length * dim).CopyTo(row[((past - length) * dim)..]);
+                caches[r].Head(cacheLayer, keys, h)[..(length * dim)].CopyTo(row[((past - length) * dim)..]);
             }
         }
 
@@ -263,11 +261,9 @@ public sealed class DecoderModel : IDisposable
         for (var r = 0; r < caches.Count; r++)
         {
             var length = caches[r].Length;
-            var stride = caches[r].Capacity * dim;
-            var target = keys ? caches[r].Keys[cacheLayer] : caches[r].Values[cacheLayer];
             for (var h = 0; h < heads; h++)
             {
-                span.Slice(((((r * heads) + h) * total) + total - sequence) * dim, sequence * dim).CopyTo(target.AsSpan((h * stride) + (length * dim)));
+                span.Slice(((((r * heads) + h) * total) + total - sequence) * dim, sequence * dim).CopyTo(caches[r].Head(cacheLayer, keys, h)[(length * dim)..]);
             }
         }
     }
