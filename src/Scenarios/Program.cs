@@ -3,6 +3,7 @@ using EdgeSplit.Cli;
 using EdgeSplit.Scenarios;
 using EdgeSplit.Scenarios.Fleet;
 using EdgeSplit.Scenarios.Links;
+using Spectre.Console;
 
 var duration = new Option<double>("--duration") { Description = "Seconds the phones keep sending", DefaultValueFactory = _ => 60 };
 var devices = new Option<int>("--devices") { Description = "Simulated phones", DefaultValueFactory = _ => 40 };
@@ -15,39 +16,25 @@ var outage = new Command("outage", "Router + 3 edges + a phone fleet on this mac
 {
     duration, devices, rps, links, outageSplit, report, gateway,
 };
-outage.SetAction(async (result, cancellation) =>
+outage.SetAction(ScenarioAction(links, IsDeploymentFailure, async (result, mix, console, cancellation) =>
 {
-    var console = FleetConsole.Create(Console.Out);
-    if (await ParseLinksAsync(result.GetValue(links)!) is not { } mix)
+    var directory = Path.GetFullPath(result.GetValue(report)!);
+    var options = new FleetOptions
     {
-        return 2;
-    }
-
-    try
-    {
-        var directory = Path.GetFullPath(result.GetValue(report)!);
-        var options = new FleetOptions
-        {
-            Edge = new Uri("http://127.0.0.1"),
-            Devices = Math.Max(1, result.GetValue(devices)),
-            Duration = TimeSpan.FromSeconds(Math.Max(5, result.GetValue(duration))),
-            RequestsPerSecond = Math.Max(0.01, result.GetValue(rps)),
-            ReportDirectory = directory,
-            Links = mix,
-            FixedCut = FleetCommand.ParseCut(result.GetValue(outageSplit)!),
-            Title = "EdgeSplit outage scenario: router + 3 edges, one killed, then all, then restored",
-        };
-        var scenario = new OutageScenario(result.GetValue(gateway) ?? Deployment.LocateGateway(), options, directory, console);
-        var fleet = await scenario.RunAsync(cancellation);
-        FleetCommand.Print(console, fleet.Summary, directory);
-        return fleet.Summary.Failed == 0 ? 0 : 3;
-    }
-    catch (Exception ex) when (ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException)
-    {
-        await Console.Error.WriteLineAsync($"error: {ex.Message}");
-        return 1;
-    }
-});
+        Edge = new Uri("http://127.0.0.1"),
+        Devices = Math.Max(1, result.GetValue(devices)),
+        Duration = TimeSpan.FromSeconds(Math.Max(5, result.GetValue(duration))),
+        RequestsPerSecond = Math.Max(0.01, result.GetValue(rps)),
+        ReportDirectory = directory,
+        Links = mix,
+        FixedCut = FleetCommand.ParseCut(result.GetValue(outageSplit)!),
+        Title = "EdgeSplit outage scenario: router + 3 edges, one killed, then all, then restored",
+    };
+    var scenario = new OutageScenario(result.GetValue(gateway) ?? Deployment.LocateGateway(), options, directory, console);
+    var fleet = await scenario.RunAsync(cancellation);
+    FleetCommand.Print(console, fleet.Summary, directory);
+    return fleet.Summary.Failed == 0 ? 0 : 3;
+}));
 
 var sizes = new Option<string>("--sizes") { Description = "Fleet sizes to try, in order (devices at 1 request/s each)", DefaultValueFactory = _ => "25,50,100,200,300,400,600" };
 var seconds = new Option<double>("--seconds") { Description = "Seconds per fleet run", DefaultValueFactory = _ => 20 };
@@ -60,32 +47,44 @@ var capacity = new Command("capacity", "Largest fleet router + 2 edges serve on 
 {
     sizes, seconds, overheadDevices, repeats, capacityLinks, capacityReport, capacityGateway,
 };
-capacity.SetAction(async (result, cancellation) =>
+// A bad --sizes is reported like a deployment failure (exit 1), as it always was.
+capacity.SetAction(ScenarioAction(capacityLinks, ex => IsDeploymentFailure(ex) || ex is ArgumentException, async (result, mix, console, cancellation) =>
 {
-    var console = FleetConsole.Create(Console.Out);
-    if (await ParseLinksAsync(result.GetValue(capacityLinks)!) is not { } mix)
-    {
-        return 2;
-    }
-
-    try
-    {
-        var list = result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{s}' is not a positive number.")).ToList();
-        var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? Deployment.LocateGateway(), Path.GetFullPath(result.GetValue(capacityReport)!), console, mix);
-        return await scenario.RunAsync(list, TimeSpan.FromSeconds(Math.Max(5, result.GetValue(seconds))), Math.Max(1, result.GetValue(overheadDevices)), Math.Max(1, result.GetValue(repeats)), cancellation);
-    }
-    catch (Exception ex) when (ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException or ArgumentException)
-    {
-        await Console.Error.WriteLineAsync($"error: {ex.Message}");
-        return 1;
-    }
-});
+    var list = result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(s => int.TryParse(s, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{s}' is not a positive number.")).ToList();
+    var scenario = new CapacityScenario(result.GetValue(capacityGateway) ?? Deployment.LocateGateway(), Path.GetFullPath(result.GetValue(capacityReport)!), console, mix);
+    return await scenario.RunAsync(list, TimeSpan.FromSeconds(Math.Max(5, result.GetValue(seconds))), Math.Max(1, result.GetValue(overheadDevices)), Math.Max(1, result.GetValue(repeats)), cancellation);
+}));
 
 var root = new RootCommand("EdgeSplit scenarios: whole deployments on this machine, as real processes, and the fleet simulator.") { outage, capacity, FleetCommand.Create(Console.Out) };
 return await AgentCommandLine.InvokeAsync(root, args, Console.Out, Console.Error);
 
-// A bad --links is one line on stderr (exit code 2), never a stack trace.
+// What the scenario commands share: a bad --links is one line on stderr (exit code 2), and so is an expected failure
+// (exit code 1), never a stack trace.
+static Func<ParseResult, CancellationToken, Task<int>> ScenarioAction(
+    Option<string> links, Func<Exception, bool> expected, Func<ParseResult, LinkMix, IAnsiConsole, CancellationToken, Task<int>> run) =>
+    async (result, cancellation) =>
+    {
+        var console = FleetConsole.Create(Console.Out);
+        if (await ParseLinksAsync(result.GetValue(links)!) is not { } mix)
+        {
+            return 2;
+        }
+
+        try
+        {
+            return await run(result, mix, console, cancellation);
+        }
+        catch (Exception ex) when (expected(ex))
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+    };
+
+// A deployment that cannot start: the gateway not built, a process late to start or gone, a port taken.
+static bool IsDeploymentFailure(Exception ex) => ex is FileNotFoundException or TimeoutException or InvalidOperationException or IOException;
+
 static async Task<LinkMix?> ParseLinksAsync(string spec)
 {
     try

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using EdgeSplit.Inference.Partitioning;
 
 namespace EdgeSplit.Inference.Decoder;
 
@@ -11,13 +10,6 @@ public sealed record DecoderManifest
 
     /// <summary>File name inside a partition directory.</summary>
     public const string FileName = "manifest.json";
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     /// <summary>SHA-256 of the source model.onnx (lower-case hex).</summary>
     public required string ModelHash { get; init; }
@@ -50,9 +42,8 @@ public sealed record DecoderManifest
     public long KvBytesPerPositionPerLayer => 2L * KvHeads * HeadDim * sizeof(float);
 
     /// <summary>Serializes as indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => ManifestJson.Write(this);
 
     /// <summary>Reads what <see cref="ToJson"/> wrote.</summary>
-    public static DecoderManifest FromJson(string json) =>
-        JsonSerializer.Deserialize<DecoderManifest>(json, JsonOptions) ?? throw new JsonException("empty manifest");
+    public static DecoderManifest FromJson(string json) => ManifestJson.Read<DecoderManifest>(json);
 }

@@ -16,19 +16,14 @@ namespace EdgeSplit.Inference.Decoder;
 /// </summary>
 public sealed class DecoderModel : IDisposable
 {
-    private readonly InferenceSession[] _sessions;
-    private readonly string[][] _inputNames;
-    private readonly string[][] _outputNames;
-    private readonly RunOptions _runOptions = new();
+    private readonly StageSessions _sessions;
 
-    private DecoderModel(string origin, DecoderManifest manifest, DecoderModelInfo? info, InferenceSession[] sessions)
+    private DecoderModel(string origin, DecoderManifest manifest, DecoderModelInfo? info, StageSessions sessions)
     {
         Origin = origin;
         Manifest = manifest;
         Info = info;
         _sessions = sessions;
-        _inputNames = sessions.Select(s => s.InputNames.ToArray()).ToArray();
-        _outputNames = sessions.Select(s => s.OutputNames.ToArray()).ToArray();
         Tokenizer = DecoderTokenizer.Create(info?.Tokenizer ?? DecoderTokenizer.Gpt2Name);
     }
 
@@ -45,7 +40,7 @@ public sealed class DecoderModel : IDisposable
     public DecoderTokenizer Tokenizer { get; }
 
     /// <summary>Stages: embeddings, layers, head. A cut k in [1, StageCount) runs [0,k) on the device and [k, StageCount) after it.</summary>
-    public int StageCount => _sessions.Length;
+    public int StageCount => _sessions.Count;
 
     /// <summary>SHA-256 of model.onnx.</summary>
     public string ModelHash => Manifest.ModelHash;
@@ -64,26 +59,13 @@ public sealed class DecoderModel : IDisposable
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var partition = DecoderPartitioner.Partition(ModelPartitioner.Parse(bytes, file), hash, boundaries);
         var info = DecoderModelInfo.TryLoad(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        var sessions = new InferenceSession[partition.Segments.Count];
-        try
-        {
-            // A decoder runs one stage after another many times per token: spinning ORT workers between those short runs
-            // only steal cores (measured several times slower on a shared 2-core machine), so the default does not spin.
-            using var options = OrtSessions.CreateOptions(runtime ?? new RuntimeOptions { AllowSpinning = false });
-            for (var i = 0; i < sessions.Length; i++)
-            {
-                sessions[i] = new InferenceSession(partition.Segments[i], options);
-            }
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            foreach (var session in sessions)
-            {
-                session?.Dispose();
-            }
-
-            throw new ModelLoadException($"ONNX Runtime cannot load the stages of '{file}': {ex.Message}", ex);
-        }
+        // A decoder runs one stage after another many times per token: spinning ORT workers between those short runs
+        // only steal cores (measured several times slower on a shared 2-core machine), so the default does not spin.
+        var sessions = StageSessions.Open(
+            partition.Segments.Count,
+            runtime ?? new RuntimeOptions { AllowSpinning = false },
+            file,
+            (i, options) => new InferenceSession(partition.Segments[i], options));
 
         return new DecoderModel(file, partition.Manifest, info, sessions);
     }
@@ -185,7 +167,7 @@ public sealed class DecoderModel : IDisposable
             {
                 var layer = stage - 1;
                 var cacheLayer = layer - caches[0].FirstLayer;
-                var names = _inputNames[stage];
+                var names = _sessions.InputNames(stage);
                 var values = new OrtValue[names.Length];
                 for (var i = 0; i < names.Length; i++)
                 {
@@ -202,11 +184,11 @@ public sealed class DecoderModel : IDisposable
                     };
                 }
 
-                var outputs = Track(_sessions[stage].Run(_runOptions, names, values, _outputNames[stage]), disposables);
+                var outputs = Track(_sessions.Run(stage, values), disposables);
                 current = outputs[0];
                 for (var o = 1; o < outputs.Count; o++)
                 {
-                    var isKey = _outputNames[stage][o] == DecoderNames.PresentKey(layer);
+                    var isKey = _sessions.OutputNames(stage)[o] == DecoderNames.PresentKey(layer);
                     StorePresent(caches, cacheLayer, outputs[o], total, sequence, isKey);
                 }
 
@@ -247,15 +229,7 @@ public sealed class DecoderModel : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var session in _sessions)
-        {
-            session.Dispose();
-        }
-
-        _runOptions.Dispose();
-    }
+    public void Dispose() => _sessions.Dispose();
 
     private OrtValue Past(IReadOnlyList<KvCache> caches, int cacheLayer, int past, bool keys)
     {
@@ -266,14 +240,12 @@ public sealed class DecoderModel : IDisposable
         for (var r = 0; r < caches.Count; r++)
         {
             var length = caches[r].Length;
-            var stride = caches[r].Capacity * dim;
-            var source = keys ? caches[r].Keys[cacheLayer] : caches[r].Values[cacheLayer];
             for (var h = 0; h < heads; h++)
             {
                 // Left padding (masked out) then this sequence's positions.
                 var row = span.Slice(((r * heads) + h) * past * dim, past * dim);
                 row[..((past - length) * dim)].Clear();
-                source.AsSpan(h * stride, length * dim).CopyTo(row[((past - length) * dim)..]);
+                caches[r].Head(cacheLayer, keys, h)[..(length * dim)].CopyTo(row[((past - length) * dim)..]);
             }
         }
 
@@ -289,11 +261,9 @@ public sealed class DecoderModel : IDisposable
         for (var r = 0; r < caches.Count; r++)
         {
             var length = caches[r].Length;
-            var stride = caches[r].Capacity * dim;
-            var target = keys ? caches[r].Keys[cacheLayer] : caches[r].Values[cacheLayer];
             for (var h = 0; h < heads; h++)
             {
-                span.Slice(((((r * heads) + h) * total) + total - sequence) * dim, sequence * dim).CopyTo(target.AsSpan((h * stride) + (length * dim)));
+                span.Slice(((((r * heads) + h) * total) + total - sequence) * dim, sequence * dim).CopyTo(caches[r].Head(cacheLayer, keys, h)[(length * dim)..]);
             }
         }
     }

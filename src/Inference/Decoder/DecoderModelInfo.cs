@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using EdgeSplit.Inference.Partitioning;
 
 namespace EdgeSplit.Inference.Decoder;
 
@@ -11,13 +11,6 @@ public sealed record DecoderModelInfo
 
     /// <summary>File name of this description.</summary>
     public const string FileName = "decoder.json";
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     /// <summary>Graph layout.</summary>
     public required DecoderLayout Layout { get; init; }
@@ -33,12 +26,12 @@ public sealed record DecoderModelInfo
 
     /// <summary>Writes decoder.json into <paramref name="directory"/>.</summary>
     public void Save(string directory) =>
-        File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, JsonOptions));
+        File.WriteAllText(Path.Combine(directory, FileName), ManifestJson.Write(this));
 
     /// <summary>Reads decoder.json from a directory, or null when there is none (an exporter's directory).</summary>
     public static DecoderModelInfo? TryLoad(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        return File.Exists(path) ? JsonSerializer.Deserialize<DecoderModelInfo>(File.ReadAllText(path), JsonOptions) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize<DecoderModelInfo>(File.ReadAllText(path), ManifestJson.Options) : null;
     }
 }

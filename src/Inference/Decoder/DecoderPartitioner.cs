@@ -73,7 +73,8 @@ public static partial class DecoderPartitioner
             int? layer = stage >= 1 && stage <= layers ? stage - 1 : null;
             var input = stage == 0 ? null : boundaries[stage - 1];
             var outputs = new List<string>();
-            var allowed = new HashSet<string>(StringComparer.Ordinal) { DecoderNames.AttentionMask, DecoderNames.PositionIds };
+            // Sorted, so that a refused cut lists what it could have used in a stable order.
+            var allowed = new SortedSet<string>(StringComparer.Ordinal) { DecoderNames.AttentionMask, DecoderNames.PositionIds };
             if (stage == 0)
             {
                 outputs.Add(boundaries[0]);
@@ -198,130 +199,30 @@ public static partial class DecoderPartitioner
     }
 
     private static ModelProto BuildSegment(
-        ModelProto source, GraphIndex index, int stage, string name, string? inputBoundary, List<string> outputs, HashSet<string> allowed, int hiddenSize)
+        ModelProto source, GraphIndex index, int stage, string name, string? inputBoundary, List<string> outputs, SortedSet<string> allowed, int hiddenSize)
     {
-        var derived = inputBoundary is null ? null : index.DescendantsOf(inputBoundary);
-        var nodes = new SortedSet<int>();
-        var initializers = new List<TensorProto>();
-        var graphInputs = new HashSet<string>(StringComparer.Ordinal);
-        var offending = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>(outputs);
-        while (pending.Count > 0)
-        {
-            var tensor = pending.Pop();
-            if (tensor.Length == 0 || !seen.Add(tensor) || tensor == inputBoundary)
-            {
-                continue;
-            }
-
-            if (index.Initializers.TryGetValue(tensor, out var initializer))
-            {
-                initializers.Add(initializer);
-                continue;
-            }
-
-            if (index.GraphInputs.ContainsKey(tensor))
-            {
-                if (allowed.Contains(tensor))
-                {
-                    graphInputs.Add(tensor);
-                }
-                else
-                {
-                    offending.Add($"'{tensor}' (a model input this stage does not receive)");
-                }
-
-                continue;
-            }
-
-            if (derived is not null && !derived.Contains(tensor))
-            {
-                var foreign = index.InputDependencies(tensor).Where(d => !allowed.Contains(d)).ToList();
-                if (foreign.Count > 0)
-                {
-                    offending.Add($"'{tensor}' (depends on {string.Join(", ", foreign)})");
-                    continue;
-                }
-            }
-
-            if (!index.Producer.TryGetValue(tensor, out var producer))
-            {
-                throw new PartitionException($"tensor '{tensor}' has no producer, initializer or graph input.");
-            }
-
-            nodes.Add(producer);
-            foreach (var input in index.Nodes[producer].Input)
-            {
-                pending.Push(input);
-            }
-        }
-
-        if (offending.Count > 0)
-        {
-            throw new PartitionException(
-                $"cannot cut before stage {stage} ({name}) at '{inputBoundary}': these tensors cross the cut and cannot be recomputed " +
-                $"from {string.Join(", ", allowed.Order(StringComparer.Ordinal))}: {string.Join("; ", offending)}.");
-        }
-
-        if (inputBoundary is not null && !seen.Contains(inputBoundary))
-        {
-            throw new PartitionException($"stage {stage} ({name}) does not depend on the previous boundary '{inputBoundary}'; boundaries must be in order.");
-        }
-
-        var rename = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (outputs[0] != DecoderNames.Logits)
-        {
-            rename[outputs[0]] = TensorNames.HiddenOut;
-        }
-
-        if (inputBoundary is not null)
-        {
-            rename[inputBoundary] = TensorNames.HiddenIn;
-        }
-
-        var graph = new GraphProto { Name = name };
-        foreach (var nodeIndex in nodes)
-        {
-            var node = index.Nodes[nodeIndex].Clone();
-            Rename(node.Input, rename);
-            Rename(node.Output, rename);
-            graph.Node.Add(node);
-        }
-
-        graph.Initializer.AddRange(initializers.OrderBy(i => i.Name, StringComparer.Ordinal));
+        var segment = index.Segment(outputs, inputBoundary, allowed, $"stage {stage} ({name})");
+        var hiddenOut = outputs[0] == DecoderNames.Logits ? null : outputs[0];
+        var graph = segment.ToGraph(name, inputBoundary, hiddenOut);
         var width = hiddenSize.ToString(CultureInfo.InvariantCulture);
         if (inputBoundary is not null)
         {
             graph.Input.Add(Tensor(TensorNames.HiddenIn, FloatType, DecoderNames.BatchDim, DecoderNames.SequenceDim, width));
         }
 
-        foreach (var input in index.GraphInputs.Keys.Where(graphInputs.Contains))
+        foreach (var input in index.GraphInputs.Keys.Where(segment.Inputs.Contains))
         {
             graph.Input.Add(index.GraphInputs[input].Clone());
         }
 
         foreach (var output in outputs)
         {
-            graph.Output.Add(rename.ContainsKey(output)
+            graph.Output.Add(output == hiddenOut
                 ? Tensor(TensorNames.HiddenOut, FloatType, DecoderNames.BatchDim, DecoderNames.SequenceDim, width)
                 : source.Graph.Output.First(o => o.Name == output).Clone());
         }
 
-        var model = new ModelProto { IrVersion = source.IrVersion, ProducerName = Producer, Graph = graph };
-        model.OpsetImport.AddRange(source.OpsetImport);
-        return model;
-    }
-
-    private static void Rename(Google.Protobuf.Collections.RepeatedField<string> names, Dictionary<string, string> rename)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (rename.TryGetValue(names[i], out var renamed))
-            {
-                names[i] = renamed;
-            }
-        }
+        return SegmentModel(source, Producer, graph);
     }
 
     [GeneratedRegex(@"^(transformer\.h|model\.layers)\.(\d+)\.", RegexOptions.CultureInvariant)]

@@ -61,6 +61,10 @@ public sealed class KvCache
 
     internal float[][] Values { get; }
 
+    /// <summary>One head's room in a cached layer: <see cref="Capacity"/> positions of head_dim floats, the first <see cref="Length"/> in use.</summary>
+    internal Span<float> Head(int layer, bool keys, int head) =>
+        (keys ? Keys : Values)[layer].AsSpan(head * Capacity * _dim, Capacity * _dim);
+
     /// <summary>Makes room for <paramref name="positions"/> positions, keeping the <see cref="Length"/> in use.</summary>
     internal void EnsureCapacity(int positions)
     {

@@ -131,6 +131,87 @@ internal sealed class GraphIndex
         return _dependencies[tensor];
     }
 
+    /// <summary>
+    /// The backward closure of a segment's outputs, stopping at the cut it starts from. A value that crosses the cut
+    /// without deriving from the boundary is kept only when it can be recomputed from the inputs the segment receives.
+    /// </summary>
+    /// <param name="outputs">The tensors the segment hands on.</param>
+    /// <param name="inputBoundary">The tensor entering at the cut; null for the first segment.</param>
+    /// <param name="received">The graph inputs the segment may read (those that travel with the activation).</param>
+    /// <param name="stage">How the errors name the stage, e.g. <c>stage 2</c>.</param>
+    /// <exception cref="PartitionException">Tensors cross the cut that cannot be recomputed, or the outputs do not depend on the boundary.</exception>
+    public GraphSegment Segment(IEnumerable<string> outputs, string? inputBoundary, IReadOnlyCollection<string> received, string stage)
+    {
+        var derived = inputBoundary is null ? null : DescendantsOf(inputBoundary);
+        var segment = new GraphSegment(Nodes);
+        var offending = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(outputs);
+        while (pending.Count > 0)
+        {
+            var tensor = pending.Pop();
+            if (tensor.Length == 0 || !seen.Add(tensor) || tensor == inputBoundary)
+            {
+                continue;
+            }
+
+            if (Initializers.TryGetValue(tensor, out var initializer))
+            {
+                segment.Initializers.Add(initializer);
+                continue;
+            }
+
+            if (GraphInputs.ContainsKey(tensor))
+            {
+                if (received.Contains(tensor))
+                {
+                    segment.Inputs.Add(tensor);
+                }
+                else
+                {
+                    offending.Add($"'{tensor}' (a model input this stage does not receive)");
+                }
+
+                continue;
+            }
+
+            if (derived is not null && !derived.Contains(tensor))
+            {
+                var foreign = InputDependencies(tensor).Where(d => !received.Contains(d)).ToList();
+                if (foreign.Count > 0)
+                {
+                    offending.Add($"'{tensor}' (depends on {string.Join(", ", foreign)})");
+                    continue;
+                }
+            }
+
+            if (!Producer.TryGetValue(tensor, out var producer))
+            {
+                throw new PartitionException($"tensor '{tensor}' has no producer, initializer or graph input.");
+            }
+
+            segment.Nodes.Add(producer);
+            foreach (var input in Nodes[producer].Input)
+            {
+                pending.Push(input);
+            }
+        }
+
+        if (offending.Count > 0)
+        {
+            throw new PartitionException(
+                $"cannot cut before {stage} at '{inputBoundary}': these tensors cross the cut and cannot be recomputed " +
+                $"from {string.Join(", ", received)}: {string.Join("; ", offending)}.");
+        }
+
+        if (inputBoundary is not null && !seen.Contains(inputBoundary))
+        {
+            throw new PartitionException($"{stage} does not depend on the previous boundary '{inputBoundary}'; boundaries must be in order.");
+        }
+
+        return segment;
+    }
+
     /// <summary>Hidden width: the length of the 1-D parameter (LayerNorm bias) that produces the last boundary.</summary>
     public int InferHiddenSize(string lastBoundary)
     {

@@ -114,86 +114,10 @@ public static class ModelPartitioner
     private static ModelProto BuildSegment(
         ModelProto source, GraphIndex index, int stage, string? inputBoundary, string outputBoundary, string hidden, PartitionOptions options)
     {
-        var derived = inputBoundary is null ? null : index.DescendantsOf(inputBoundary);
-        var nodes = new SortedSet<int>();
-        var initializers = new List<TensorProto>();
-        var graphInputs = new List<string>();
-        var offending = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>();
-        pending.Push(outputBoundary);
-        while (pending.Count > 0)
-        {
-            var tensor = pending.Pop();
-            if (tensor.Length == 0 || !seen.Add(tensor) || tensor == inputBoundary)
-            {
-                continue;
-            }
-
-            if (index.Initializers.TryGetValue(tensor, out var initializer))
-            {
-                initializers.Add(initializer);
-                continue;
-            }
-
-            if (derived is not null && !derived.Contains(tensor))
-            {
-                // Crosses the cut without coming from the hidden state: only acceptable when it can be
-                // recomputed from the inputs that travel with the activation.
-                var foreign = index.InputDependencies(tensor).Where(d => !options.SideInputs.Contains(d)).ToList();
-                if (foreign.Count > 0)
-                {
-                    offending.Add($"'{tensor}' (depends on {string.Join(", ", foreign)})");
-                    continue;
-                }
-            }
-
-            if (index.GraphInputs.ContainsKey(tensor))
-            {
-                graphInputs.Add(tensor);
-                continue;
-            }
-
-            if (!index.Producer.TryGetValue(tensor, out var producer))
-            {
-                throw new PartitionException($"tensor '{tensor}' has no producer, initializer or graph input.");
-            }
-
-            nodes.Add(producer);
-            foreach (var input in index.Nodes[producer].Input)
-            {
-                pending.Push(input);
-            }
-        }
-
-        if (offending.Count > 0)
-        {
-            throw new PartitionException(
-                $"cannot cut before stage {stage} at '{inputBoundary}': these tensors cross the cut and cannot be recomputed " +
-                $"from {string.Join(", ", options.SideInputs)}: {string.Join("; ", offending)}.");
-        }
-
-        if (inputBoundary is not null && !seen.Contains(inputBoundary))
-        {
-            throw new PartitionException($"stage {stage} output '{outputBoundary}' does not depend on the previous boundary '{inputBoundary}'; boundaries must be in order.");
-        }
-
-        var rename = new Dictionary<string, string>(StringComparer.Ordinal) { [outputBoundary] = TensorNames.HiddenOut };
-        if (inputBoundary is not null)
-        {
-            rename[inputBoundary] = TensorNames.HiddenIn;
-        }
-
-        var graph = new GraphProto { Name = stage == 0 ? "embeddings" : $"stage_{stage}" };
-        foreach (var nodeIndex in nodes)
-        {
-            var node = index.Nodes[nodeIndex].Clone();
-            Rename(node.Input, rename);
-            Rename(node.Output, rename);
-            graph.Node.Add(node);
-        }
-
-        graph.Initializer.AddRange(initializers.OrderBy(i => i.Name, StringComparer.Ordinal));
+        // The first stage reads the model's own inputs; a later one only what travels with the activation.
+        IReadOnlyCollection<string> received = inputBoundary is null ? index.GraphInputs.Keys : options.SideInputs;
+        var segment = index.Segment([outputBoundary], inputBoundary, received, $"stage {stage}");
+        var graph = segment.ToGraph(stage == 0 ? "embeddings" : $"stage_{stage}", inputBoundary, outputBoundary);
         if (inputBoundary is not null)
         {
             graph.Input.Add(Tensor(TensorNames.HiddenIn, FloatType, "batch", "sequence", hidden));
@@ -202,31 +126,13 @@ public static class ModelPartitioner
         // Keep the original input order; a layer always declares attention_mask so every stage has the same signature.
         foreach (var input in index.GraphInputs.Keys)
         {
-            if (graphInputs.Contains(input) || (inputBoundary is not null && input == TensorNames.AttentionMask))
+            if (segment.Inputs.Contains(input) || (inputBoundary is not null && input == TensorNames.AttentionMask))
             {
                 graph.Input.Add(index.GraphInputs[input].Clone());
             }
         }
 
         graph.Output.Add(Tensor(TensorNames.HiddenOut, FloatType, "batch", "sequence", hidden));
-        var model = new ModelProto
-        {
-            IrVersion = source.IrVersion,
-            ProducerName = Producer,
-            Graph = graph,
-        };
-        model.OpsetImport.AddRange(source.OpsetImport);
-        return model;
-    }
-
-    private static void Rename(Google.Protobuf.Collections.RepeatedField<string> names, Dictionary<string, string> rename)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (rename.TryGetValue(names[i], out var renamed))
-            {
-                names[i] = renamed;
-            }
-        }
+        return SegmentModel(source, Producer, graph);
     }
 }

@@ -26,6 +26,14 @@ internal static class OnnxBuilder
         };
     }
 
+    /// <summary>A model around one segment's graph, with the source model's IR version and opsets.</summary>
+    public static ModelProto SegmentModel(ModelProto source, string producer, GraphProto graph)
+    {
+        var model = new ModelProto { IrVersion = source.IrVersion, ProducerName = producer, Graph = graph };
+        model.OpsetImport.AddRange(source.OpsetImport);
+        return model;
+    }
+
     public static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = name };

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace EdgeSplit.Inference.Partitioning;
 
 /// <summary>What <c>manifest.json</c> holds: the model's identity, the partition scheme and every stage.</summary>
@@ -8,13 +5,6 @@ public sealed record PartitionManifest
 {
     /// <summary>Version of the cutting rules; a device and an edge must agree on it and on the model hash.</summary>
     public const string CurrentScheme = "edgesplit-stages-v1";
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     /// <summary>Model name.</summary>
     public required string ModelId { get; init; }
@@ -44,9 +34,8 @@ public sealed record PartitionManifest
     public double PartitionMs { get; init; }
 
     /// <summary>Serializes the manifest as indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => ManifestJson.Write(this);
 
     /// <summary>Reads a manifest written by <see cref="ToJson"/>.</summary>
-    public static PartitionManifest FromJson(string json) =>
-        JsonSerializer.Deserialize<PartitionManifest>(json, JsonOptions) ?? throw new JsonException("empty manifest");
+    public static PartitionManifest FromJson(string json) => ManifestJson.Read<PartitionManifest>(json);
 }

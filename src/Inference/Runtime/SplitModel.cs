@@ -14,20 +14,15 @@ namespace EdgeSplit.Inference.Runtime;
 /// </summary>
 public sealed class SplitModel : IDisposable
 {
-    private readonly InferenceSession[] _sessions;
-    private readonly string[][] _inputNames;
-    private readonly string[][] _outputNames;
-    private readonly RunOptions _runOptions = new();
+    private readonly StageSessions _sessions;
 
-    private SplitModel(ModelSource source, PartitionManifest manifest, InferenceSession[] sessions, WordPieceTokenizer tokenizer, ModelLoadTimings report)
+    private SplitModel(ModelSource source, PartitionManifest manifest, StageSessions sessions, WordPieceTokenizer tokenizer, ModelLoadTimings report)
     {
         Source = source;
         Manifest = manifest;
         _sessions = sessions;
         Tokenizer = tokenizer;
         LoadTimings = report;
-        _inputNames = sessions.Select(s => s.InputNames.ToArray()).ToArray();
-        _outputNames = sessions.Select(s => s.OutputNames.ToArray()).ToArray();
     }
 
     /// <summary>Where the model came from.</summary>
@@ -43,7 +38,7 @@ public sealed class SplitModel : IDisposable
     public ModelLoadTimings LoadTimings { get; }
 
     /// <summary>Number of stages (embeddings + layers + pooling). A cut k in [0, StageCount] runs stages [0,k) first.</summary>
-    public int StageCount => _sessions.Length;
+    public int StageCount => _sessions.Count;
 
     /// <summary>Hidden-state width.</summary>
     public int HiddenSize => Manifest.HiddenSize;
@@ -88,26 +83,9 @@ public sealed class SplitModel : IDisposable
                 $"the vocabulary has {tokenizer.VocabSize} entries but the model's embedding table has only {rows} rows: this vocab does not belong to '{source.Origin}'.");
         }
 
-        var sessions = new InferenceSession[manifest.Stages.Count];
-        try
-        {
-            using var sessionOptions = OrtSessions.CreateOptions(options.Runtime);
-            for (var i = 0; i < sessions.Length; i++)
-            {
-                sessions[i] = segmentBytes is not null
-                    ? new InferenceSession(segmentBytes[i], sessionOptions)
-                    : new InferenceSession(Path.Combine(directory!, manifest.Stages[i].File), sessionOptions);
-            }
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            foreach (var session in sessions)
-            {
-                session?.Dispose();
-            }
-
-            throw new ModelLoadException($"ONNX Runtime cannot load the segments of '{source.Origin}': {ex.Message}", ex);
-        }
+        var sessions = StageSessions.Open(manifest.Stages.Count, options.Runtime, source.Origin, (i, sessionOptions) => segmentBytes is not null
+            ? new InferenceSession(segmentBytes[i], sessionOptions)
+            : new InferenceSession(Path.Combine(directory!, manifest.Stages[i].File), sessionOptions));
 
         var sessionsMs = Lap(clock);
         var report = new ModelLoadTimings(cacheHit, hashMs, parseMs, partitionMs, writeMs, sessionsMs, directory);
@@ -183,7 +161,6 @@ public sealed class SplitModel : IDisposable
         using var types = tokens is null ? null : OrtValue.CreateTensorValueFromMemory(tokens.TokenTypeIds, tokenShape);
         using var cancellable = cancellationToken.CanBeCanceled ? new RunOptions() : null;
         using var registration = cancellable is null ? default : cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, cancellable);
-        var runOptions = cancellable ?? _runOptions;
         var current = hidden is null ? null : OrtValue.CreateTensorValueFromMemory(hidden.Data, [batch, sequence, hidden.Hidden]);
         IDisposable? owner = current;
         try
@@ -191,7 +168,7 @@ public sealed class SplitModel : IDisposable
             var clock = stageMs is null ? null : Stopwatch.StartNew();
             for (var stage = from; stage < to; stage++)
             {
-                var names = _inputNames[stage];
+                var names = _sessions.InputNames(stage);
                 var values = new OrtValue[names.Length];
                 for (var i = 0; i < names.Length; i++)
                 {
@@ -208,7 +185,7 @@ public sealed class SplitModel : IDisposable
                 IDisposableReadOnlyCollection<OrtValue> outputs;
                 try
                 {
-                    outputs = _sessions[stage].Run(runOptions, names, values, _outputNames[stage]);
+                    outputs = _sessions.Run(stage, values, cancellable);
                 }
                 catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -235,15 +212,7 @@ public sealed class SplitModel : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var session in _sessions)
-        {
-            session.Dispose();
-        }
-
-        _runOptions.Dispose();
-    }
+    public void Dispose() => _sessions.Dispose();
 
     private static float[][] Split(float[] data, int batch) => SplitRows(data, batch);
 
