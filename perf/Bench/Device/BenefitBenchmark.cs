@@ -179,7 +179,7 @@ internal sealed class BenefitBenchmark(SplitModel model, GatewayProcess gateway,
             }
         }
 
-        public Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken) => inner.GetManifestAsync(cancellationToken);
+        public Task<EdgeManifest> GetManifestAsync(CancellationToken cancellationToken) => inner.GetManifestAsync(cancellationToken);
 
         public Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken) => InferAsync(request, static _ => { }, cancellationToken);
 

@@ -30,7 +30,7 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     private readonly SplitInference.SplitInferenceClient _client;
     private readonly string? _deviceId;
     private readonly string? _authorization;
-    private EdgeInfo? _info;
+    private EdgeManifest? _manifest;
     private volatile string? _affinity;
 
     /// <summary>
@@ -63,23 +63,23 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     }
 
     /// <inheritdoc />
-    public async Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken)
+    public async Task<EdgeManifest> GetManifestAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var manifest = await _client.GetManifestAsync(new ManifestRequest(), Headers(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            var info = new EdgeInfo(
-                manifest.ModelId,
-                manifest.ModelHash,
-                manifest.Scheme,
-                manifest.HiddenSize,
-                manifest.Stages.Count,
-                manifest.AcceptsTokenIds,
-                manifest.Limits?.MaxSequence ?? 0,
-                [.. manifest.Encodings.Where(ActivationCodec.IsKnown).Select(ToWire)],
-                ToLoad(manifest.Load));
-            _info = info;
-            return info;
+            var reply = await _client.GetManifestAsync(new ManifestRequest(), Headers(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var manifest = new EdgeManifest(
+                reply.ModelId,
+                reply.ModelHash,
+                reply.Scheme,
+                reply.HiddenSize,
+                reply.Stages.Count,
+                reply.AcceptsTokenIds,
+                reply.Limits?.MaxSequence ?? 0,
+                [.. reply.Encodings.Where(ActivationCodec.IsKnown).Select(ToWire)],
+                ToLoad(reply.Load));
+            _manifest = manifest;
+            return manifest;
         }
         catch (RpcException ex)
         {
@@ -98,8 +98,8 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(accepted);
-        var info = _info ?? await GetManifestAsync(cancellationToken).ConfigureAwait(false);
-        var message = ToWire(request, info);
+        var manifest = _manifest ?? await GetManifestAsync(cancellationToken).ConfigureAwait(false);
+        var message = ToWire(request, manifest);
 
         // Streams multiplex many requests per HTTP request, so the span context also rides in the message.
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
@@ -170,15 +170,15 @@ public sealed class GrpcEdgeTransport : IEdgeTransport
     }
 
     /// <summary>Builds the wire request: token ids for cut 0, else the encoded activation.</summary>
-    public static InferRequest ToWire(EdgeRequest request, EdgeInfo info)
+    public static InferRequest ToWire(EdgeRequest request, EdgeManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(manifest);
         var message = new InferRequest
         {
             RequestId = request.RequestId,
-            ModelHash = info.ModelHash,
-            Scheme = info.Scheme,
+            ModelHash = manifest.ModelHash,
+            Scheme = manifest.Scheme,
             Cut = request.Cut,
             ReturnHidden = request.ReturnHidden,
             DeadlineMs = request.Deadline is { } d ? (int)Math.Clamp(Math.Ceiling(d.TotalMilliseconds), 1, int.MaxValue) : 0,

@@ -7,7 +7,7 @@ namespace EdgeSplit.DeviceAgent.Edge;
 public interface IEdgeTransport : IAsyncDisposable
 {
     /// <summary>Model identity, stages, limits and current load of the node.</summary>
-    Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken);
+    Task<EdgeManifest> GetManifestAsync(CancellationToken cancellationToken);
 
     /// <summary>Runs stages [request.Cut, N) on the node.</summary>
     Task<EdgeAnswer> InferAsync(EdgeRequest request, CancellationToken cancellationToken);

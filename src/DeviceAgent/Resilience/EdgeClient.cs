@@ -28,7 +28,7 @@ internal sealed class EdgeClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _lock = new();
-    private EdgeInfo? _manifest;
+    private EdgeManifest? _manifest;
     private long _lastAttempt;
 
     public EdgeClient(
@@ -52,7 +52,7 @@ internal sealed class EdgeClient : IAsyncDisposable
     }
 
     /// <summary>The node's manifest, once it has answered at least once with a compatible model.</summary>
-    public EdgeInfo? Manifest
+    public EdgeManifest? Manifest
     {
         get
         {

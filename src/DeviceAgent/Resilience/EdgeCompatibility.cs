@@ -9,7 +9,7 @@ namespace EdgeSplit.DeviceAgent.Resilience;
 internal sealed class EdgeCompatibility(string modelHash, int stageCount)
 {
     /// <summary>Why the node's model is not the device's, or null when it is.</summary>
-    public string? Mismatch(EdgeInfo manifest) =>
+    public string? Mismatch(EdgeManifest manifest) =>
         string.Equals(manifest.ModelHash, modelHash, StringComparison.OrdinalIgnoreCase) && manifest.StageCount == stageCount
             ? null
             : $"edge model {manifest.ModelHash} with {manifest.StageCount} stages, device model {modelHash} with {stageCount}";
@@ -18,7 +18,7 @@ internal sealed class EdgeCompatibility(string modelHash, int stageCount)
     /// One embedding per row of the request, each as wide as the node's hidden size (unchecked before the node's
     /// manifest is known).
     /// </summary>
-    public static bool IsWellFormed(EdgeAnswer answer, EdgeRequest request, EdgeInfo? manifest) =>
+    public static bool IsWellFormed(EdgeAnswer answer, EdgeRequest request, EdgeManifest? manifest) =>
         answer.Embeddings.Length == request.BatchRows()
         && (manifest is null || answer.Embeddings.All(e => e.Length == manifest.HiddenSize));
 }

@@ -11,7 +11,7 @@ namespace EdgeSplit.DeviceAgent.Resilience;
 internal static class EdgeWarmUp
 {
     /// <summary>Sends the warm-up request within <paramref name="timeout"/>; what it meets is left to real requests (deadlines, breaker).</summary>
-    public static async Task RunAsync(IEdgeTransport transport, EdgeInfo manifest, TimeSpan timeout, CancellationToken stopping)
+    public static async Task RunAsync(IEdgeTransport transport, EdgeManifest manifest, TimeSpan timeout, CancellationToken stopping)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(timeout);

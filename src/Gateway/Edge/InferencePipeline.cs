@@ -147,7 +147,8 @@ internal sealed class InferencePipeline(
         return (reply, null);
     }
 
-    public Manifest Manifest()
+    /// <summary>The node's answer to GetManifest: the model it serves, its stages, encodings, limits and current load.</summary>
+    public Manifest DescribeNode()
     {
         var model = host.Model ?? throw new RpcException(new Status(StatusCode.Unavailable, "the model is still loading; retry shortly (see /readyz)."));
         var source = model.Manifest;

@@ -22,7 +22,7 @@ internal sealed class SplitInferenceService(
 {
     private readonly EdgeNodeOptions _options = options.Value;
 
-    public override Task<Manifest> GetManifest(ManifestRequest request, ServerCallContext context) => Task.FromResult(pipeline.Manifest());
+    public override Task<Manifest> GetManifest(ManifestRequest request, ServerCallContext context) => Task.FromResult(pipeline.DescribeNode());
 
     public override async Task<InferReply> Infer(InferRequest request, ServerCallContext context)
     {

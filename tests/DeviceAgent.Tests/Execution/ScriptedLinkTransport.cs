@@ -12,7 +12,7 @@ namespace EdgeSplit.DeviceAgent.Tests.Execution;
 /// </summary>
 internal sealed class ScriptedLinkTransport(ScriptedEdgeTransport edge, FakeTimeProvider clock, double rttMs, double bytesPerMs, int hidden) : IEdgeTransport
 {
-    public async Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken)
+    public async Task<EdgeManifest> GetManifestAsync(CancellationToken cancellationToken)
     {
         var info = await edge.GetManifestAsync(cancellationToken);
         clock.Advance(TimeSpan.FromMilliseconds(rttMs));

@@ -6,7 +6,7 @@ public sealed class EdgeCompatibilityTests
 {
     private static readonly EdgeCompatibility Device = new("abc123", 8);
 
-    private static EdgeInfo Manifest(string hash, int stages) =>
+    private static EdgeManifest Manifest(string hash, int stages) =>
         new("test", hash, "edgesplit-stages-v1", 4, stages, false, 256, [WireEncoding.F32], new EdgeLoad(0, 0, [], 0));
 
     private static EdgeRequest Request(int rows) =>

@@ -33,7 +33,7 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
 
     public static EdgeException Unavailable() => new(StatusCode.Unavailable, "connection refused");
 
-    public Task<EdgeInfo> GetManifestAsync(CancellationToken cancellationToken)
+    public Task<EdgeManifest> GetManifestAsync(CancellationToken cancellationToken)
     {
         var call = Interlocked.Increment(ref _manifestCalls);
         OnManifest?.Invoke(call);
@@ -42,7 +42,7 @@ internal sealed class ScriptedEdgeTransport(string modelHash, int stageCount, Sp
             throw Unavailable();
         }
 
-        return Task.FromResult(new EdgeInfo("test", modelHash, "edgesplit-stages-v1", 384, stageCount, false, 256,
+        return Task.FromResult(new EdgeManifest("test", modelHash, "edgesplit-stages-v1", 384, stageCount, false, 256,
             [WireEncoding.F32, WireEncoding.F16, WireEncoding.I8], new EdgeLoad(0, 0, StageMsPerToken, 0)));
     }
 

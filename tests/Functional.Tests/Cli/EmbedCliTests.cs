@@ -191,12 +191,18 @@ public sealed class EmbedCliTests : IClassFixture<TempDirectory>
     }
 
     [Theory]
-    [InlineData("wifi:0.5,satellite:0.5", "unknown link 'satellite'")]
-    [InlineData("wifi:0.5,lte", "give every link of a mix a share")]
-    [InlineData("wifi:-0.2", "the share of wifi must be a positive number")]
-    public async Task Fleet_BadLinks_OneLineErrorAndExitCode2(string links, string expected)
+    [InlineData("fleet", "wifi:0.5,satellite:0.5", "unknown link 'satellite'")]
+    [InlineData("fleet", "wifi:0.5,lte", "give every link of a mix a share")]
+    [InlineData("fleet", "wifi:-0.2", "the share of wifi must be a positive number")]
+    [InlineData("outage", "wifi:0.5,satellite:0.5", "unknown link 'satellite'")]
+    [InlineData("capacity", "wifi:-0.2", "the share of wifi must be a positive number")]
+    public async Task Scenarios_BadLinks_OneLineErrorAndExitCode2BeforeAnythingStarts(string command, string links, string expected)
     {
-        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, ["fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links]);
+        var unused = Path.Combine(Path.GetTempPath(), "edgesplit-unused");
+        string[] args = command == "fleet"
+            ? ["fleet", "--edge", "http://127.0.0.1:1", "--duration", "10", "--links", links]
+            : [command, "--links", links, "--report", unused];
+        var (code, stdout, stderr) = await CliRun.RunAsync(RepoPaths.ScenariosDll, Cache, args);
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);

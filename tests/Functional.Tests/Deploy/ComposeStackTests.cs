@@ -35,6 +35,9 @@ public sealed class ComposeStackTests
             ["FLEET_DEVICES"] = "20",
             ["FLEET_DURATION"] = fleetSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["FLEET_REPORT"] = run,
+            // A fixed cut sends every request to the edges, so the edge stopped mid-run is one that was serving (with
+            // --split auto a phone on this small model keeps most requests local, and the stop would test little).
+            ["FLEET_EXTRA_ARGS"] = "--split 3",
             ["EDGESPLIT_TAG"] = "ft",
         };
         var (compose, reason) = await ComposeCli.FindAsync(RepoPaths.Root, $"edgesplit-{run}", environment);

@@ -16,9 +16,9 @@ internal sealed class BoundedCompressionProvider(ICompressionProvider inner, int
 
     public Stream CreateCompressionStream(Stream stream, CompressionLevel? compressionLevel) => inner.CreateCompressionStream(stream, compressionLevel);
 
-    public Stream CreateDecompressionStream(Stream stream) => new Bounded(inner.CreateDecompressionStream(stream), this);
+    public Stream CreateDecompressionStream(Stream stream) => new Bounded(inner.CreateDecompressionStream(stream), inner.EncodingName, maxMessageBytes, malformed);
 
-    private sealed class Bounded(Stream decompressing, BoundedCompressionProvider owner) : Stream
+    private sealed class Bounded(Stream decompressing, string name, int limit, MalformedInput malformed) : Stream
     {
         private long _total;
 
@@ -43,14 +43,13 @@ internal sealed class BoundedCompressionProvider(ICompressionProvider inner, int
             }
             catch (InvalidDataException ex)
             {
-                var name = owner.EncodingName;
-                throw owner.Refuse("compression", StatusCode.InvalidArgument, $"the message is marked {name}-compressed but is not valid {name}: {ex.Message}");
+                throw malformed.Refuse("compression", StatusCode.InvalidArgument, $"the message is marked {name}-compressed but is not valid {name}: {ex.Message}");
             }
 
             _total += read;
-            if (_total > owner.Limit)
+            if (_total > limit)
             {
-                throw owner.Refuse("too_large", StatusCode.ResourceExhausted, $"the {owner.EncodingName}-compressed message expands beyond this node's limit of {owner.Limit} bytes (EdgeSplit:Edge:MaxMessageBytes).");
+                throw malformed.Refuse("too_large", StatusCode.ResourceExhausted, $"the {name}-compressed message expands beyond this node's limit of {limit} bytes (EdgeSplit:Edge:MaxMessageBytes).");
             }
 
             return read;
@@ -76,8 +75,4 @@ internal sealed class BoundedCompressionProvider(ICompressionProvider inner, int
             base.Dispose(disposing);
         }
     }
-
-    private int Limit => maxMessageBytes;
-
-    private UnreadableMessageException Refuse(string kind, StatusCode code, string detail) => malformed.Refuse(kind, code, detail);
 }

@@ -1,7 +1,7 @@
 namespace EdgeSplit.DeviceAgent.Edge;
 
-/// <summary>What GetManifest told the device.</summary>
-public sealed record EdgeInfo(
+/// <summary>The edge's <c>Manifest</c> (GetManifest): the model it serves, its stages, encodings and load.</summary>
+public sealed record EdgeManifest(
     string ModelId,
     string ModelHash,
     string Scheme,
