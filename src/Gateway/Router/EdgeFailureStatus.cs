@@ -9,7 +9,7 @@ namespace EdgeSplit.Gateway.Router;
 /// once it has started — an edge killed under a stream, or under a unary call that already got its early headers —
 /// resets the stream with RST_STREAM CANCEL, which clients report as CANCELLED and many do not retry. Here YARP's reset
 /// is held back and the call ends with grpc-status 14 in trailers instead; the device then knows to fail over. A reset
-/// is still sent when the client itself is gone (nobody to tell) or failed the request.
+/// is still sent when the client itself is gone (nobody to tell).
 /// </summary>
 internal sealed class EdgeFailureStatus(RequestDelegate next, ILogger<EdgeFailureStatus> logger)
 {
@@ -45,11 +45,11 @@ internal sealed class EdgeFailureStatus(RequestDelegate next, ILogger<EdgeFailur
             return;
         }
 
-        // Only a failed read from, or write to, the client is the client's doing. A cancelled copy is not: when the edge's
-        // connection drops, the HTTP/2 client cancels the upload it was writing, and which of the two copies YARP sees fail
-        // first is a race. Whether the client is gone is what RequestAborted says.
-        var clientFault = failure.Error is ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient;
-        if (clientFault || context.RequestAborted.IsCancellationRequested)
+        // Whether the client is gone is what RequestAborted says, not YARP's error kind. When the edge's connection drops,
+        // the HTTP/2 client cancels the upload it was copying, mid-read from the client; YARP counts a read cancelled that
+        // way as a failed read from the client (RequestBodyClient), and reports it whenever that copy ended before the
+        // response copy failed. The device is still there, and it must hear UNAVAILABLE, not YARP's reset (CANCEL).
+        if (context.RequestAborted.IsCancellationRequested)
         {
             held?.Release();
             return;
@@ -74,9 +74,17 @@ internal sealed class EdgeFailureStatus(RequestDelegate next, ILogger<EdgeFailur
             return;
         }
 
-        context.Response.AppendTrailer("grpc-status", "14");
-        context.Response.AppendTrailer("grpc-message", Uri.EscapeDataString(message));
-        await context.Response.CompleteAsync();
+        try
+        {
+            context.Response.AppendTrailer("grpc-status", "14");
+            context.Response.AppendTrailer("grpc-message", Uri.EscapeDataString(message));
+            await context.Response.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client went away meanwhile (a failed write to it): nobody to tell, so the stream is reset as YARP asked.
+            held?.Release();
+        }
     }
 
     private static string Describe(ForwarderError error) => error switch
@@ -84,7 +92,7 @@ internal sealed class EdgeFailureStatus(RequestDelegate next, ILogger<EdgeFailur
         ForwarderError.NoAvailableDestinations => "no healthy edge is available behind this router; run locally or retry later.",
         ForwarderError.RequestTimedOut => "the edge did not answer in time (router activity timeout); requests without a reply were not answered.",
         ForwarderError.ResponseBodyDestination or ForwarderError.RequestBodyDestination
-            or ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyCanceled =>
+            or ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient =>
             "the edge serving this call stopped answering (connection lost); requests without a reply were not answered: send them again.",
         _ => $"the router could not reach an edge ({error}); requests without a reply were not answered: send them again.",
     };

@@ -25,6 +25,25 @@ public sealed class EdgeDeathStatusTests
     }
 
     [Fact]
+    public async Task Router_EdgeDiesWhileARequestIsStillUploading_StreamEndsUnavailable()
+    {
+        await using var path = await RelayedEdge.StartAsync();
+        using var call = await StreamWithAReplyThroughAsync(path.Router);
+
+        // A slow uplink keeps the next request's body on its way to the edge when the edge dies, so the router's
+        // upload fails (as a cancelled copy) before or beside its download: neither may reach the client as CANCELLED.
+        path.Relay.UplinkBytesPerMs = 20;
+        var onTheWire = path.Relay.ArmRequestTrigger(1);
+        await call.RequestStream.WriteAsync(Requests.For([HostileClients.LongText, HostileClients.LongText], 3, Encoding.F32, "uploading"));
+        await onTheWire.WaitAsync(EdgeNode.Timeout);
+        path.Relay.Kill();
+        var error = await Assert.ThrowsAsync<RpcException>(() => DrainAsync(call));
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("edge", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task Router_EdgeDiesAfterEarlyHeadersOfAUnaryCall_Unavailable()
     {
         await using var path = await RelayedEdge.StartAsync(o =>
