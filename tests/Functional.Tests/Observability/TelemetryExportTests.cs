@@ -67,11 +67,13 @@ public sealed class TelemetryExportTests(TempDirectory temp) : IClassFixture<Tem
         var fleet = CliRun.RunAsync(RepoPaths.ScenariosDll, temp.Combine("cache"), [
             "fleet", "--edge", edge.Address.ToString(), "--devices", "3", "--duration", "8", "--rps", "2", "--ramp", "0", "--links", "wifi", "--metrics-port", port.ToString(CultureInfo.InvariantCulture), "--report", report]);
 
-        // Scrape as Prometheus does (plain HTTP/1.1 GET /metrics) until the phones' answered requests show up.
+        // Scrape as Prometheus does (plain HTTP/1.1 GET /metrics) until the phones' answered requests and their
+        // latency histogram show up (a request is counted a moment before its latency is recorded).
+        const string LatencyType = "# TYPE edgesplit_device_latency_seconds histogram";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var scraped = 0L;
         var body = "";
-        while (!fleet.IsCompleted && scraped == 0)
+        while (!fleet.IsCompleted && (scraped == 0 || !body.Contains(LatencyType, StringComparison.Ordinal)))
         {
             try
             {
@@ -90,7 +92,7 @@ public sealed class TelemetryExportTests(TempDirectory temp) : IClassFixture<Tem
         var (code, stdout, stderr) = await fleet;
         Assert.True(code == 0, $"{stdout}\n{stderr}");
         Assert.True(scraped > 0, $"no answered request in the scrape; last body:\n{body}");
-        Assert.Contains("# TYPE edgesplit_device_latency_seconds histogram", body, StringComparison.Ordinal);
+        Assert.Contains(LatencyType, body, StringComparison.Ordinal);
         using var summary = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(report, "summary.json")));
         Assert.True(scraped <= summary.RootElement.GetProperty("requests").GetInt64(), $"scraped {scraped} > the fleet's total");
     }
