@@ -8,6 +8,9 @@ namespace EdgeSplit.Gateway.Tests;
 internal static class ServerAddress
 {
     /// <summary>The first address the started <paramref name="app"/> bound, port 0 resolved to the real port.</summary>
-    public static Uri Of(WebApplication app) =>
-        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    public static Uri Of(WebApplication app) => new(All(app).First());
+
+    /// <summary>Every address the started <paramref name="app"/> listens on now.</summary>
+    public static IReadOnlyList<string> All(WebApplication app) =>
+        [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
 }

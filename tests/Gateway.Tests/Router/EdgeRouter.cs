@@ -78,16 +78,53 @@ internal sealed class EdgeRouter : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    /// <summary>Waits until every edge's active health probe has reported <paramref name="health"/> (a condition, not a sleep).</summary>
-    public static async Task WaitForActiveHealthAsync(EdgeRouter router, Yarp.ReverseProxy.Model.DestinationHealth health)
+    /// <summary>
+    /// Waits until every edge's active health probe has reported <paramref name="health"/> (a condition, not a sleep).
+    /// On timeout the message names each destination's address, its health states, whether a plain TCP connect from
+    /// the test reaches it, and where the given <paramref name="servers"/> listen now, so a failure says which side was wrong.
+    /// </summary>
+    public static async Task WaitForActiveHealthAsync(EdgeRouter router, Yarp.ReverseProxy.Model.DestinationHealth health, params WebApplication[] servers)
     {
         var state = router.App.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
-        using var timeout = new CancellationTokenSource(EdgeNode.Timeout);
+        var deadline = DateTime.UtcNow + EdgeNode.Timeout;
         while (!(state.TryGetCluster(EdgeSplit.Gateway.Router.RouterProxyConfig.ClusterId, out var cluster)
                  && cluster.Destinations.Count > 0
                  && cluster.Destinations.Values.All(d => d.Health.Active == health)))
         {
-            await Task.Delay(50, timeout.Token);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no active health '{health}' within {EdgeNode.Timeout.TotalSeconds} s. {await DescribeAsync(state, servers)}");
+            }
+
+            await Task.Delay(50);
         }
+    }
+
+    private static async Task<string> DescribeAsync(Yarp.ReverseProxy.IProxyStateLookup state, WebApplication[] servers)
+    {
+        var lines = new List<string>();
+        if (state.TryGetCluster(EdgeSplit.Gateway.Router.RouterProxyConfig.ClusterId, out var cluster))
+        {
+            foreach (var destination in cluster.Destinations.Values)
+            {
+                var address = new Uri(destination.Model.Config.Address);
+                string tcp;
+                try
+                {
+                    using var client = new System.Net.Sockets.TcpClient();
+                    await client.ConnectAsync(address.Host, address.Port).WaitAsync(TimeSpan.FromSeconds(5));
+                    tcp = "connects";
+                }
+                catch (Exception e)
+                {
+                    tcp = e.Message;
+                }
+
+                lines.Add($"{destination.DestinationId} {address}: active {destination.Health.Active}, passive {destination.Health.Passive}, TCP from the test: {tcp}");
+            }
+        }
+
+        lines.AddRange(servers.Select(s => $"server listens on {string.Join(", ", ServerAddress.All(s))}"));
+        return string.Join("; ", lines);
     }
 }

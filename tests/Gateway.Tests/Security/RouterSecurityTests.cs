@@ -43,14 +43,8 @@ public sealed class RouterSecurityTests
         Assert.Equal(Uri.UriSchemeHttps, edge.Address.Scheme);
         await using var router = await EdgeRouter.StartAsync([edge.Address], [$"--EdgeSplit:Router:TrustedCaFile={certificates.CaFile}", .. certificates.KestrelSettings()]);
         Assert.Equal(Uri.UriSchemeHttps, router.Address.Scheme);
-        var readiness = router.App.Services.GetRequiredService<RouterReadiness>();
-        using (var wait = new CancellationTokenSource(EdgeNode.Timeout))
-        {
-            while (readiness.Count().Healthy < 1)
-            {
-                await Task.Delay(100, wait.Token); // the router's probe reaches the edge over TLS with the private CA
-            }
-        }
+        await EdgeRouter.WaitForActiveHealthAsync(router, Yarp.ReverseProxy.Model.DestinationHealth.Healthy, edge.App); // the probe reaches the edge over TLS with the private CA
+        Assert.Equal((1, 1), router.App.Services.GetRequiredService<RouterReadiness>().Count());
 
         await using var device = new GrpcEdgeTransport(router.Address, deviceId: "phone-1", bearerToken: tokens.Issue(), trustedCaFile: certificates.CaFile);
         await using var untrusting = new GrpcEdgeTransport(router.Address, bearerToken: tokens.Issue());
