@@ -45,13 +45,46 @@ internal sealed class GrpcGenerationLink(AsyncDuplexStreamingCall<GenerateReques
         call.Dispose();
     }
 
+    /// <summary>
+    /// Writes one message. The edge may have ended the call (refused the session: another model, a full KV budget)
+    /// while the message was on its way; the write then fails with CANCELLED or "the call is complete", and only the
+    /// response carries the edge's status, reason and retry hint, so that is what is thrown.
+    /// </summary>
+    private async Task WriteAsync(GenerateRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call.RequestStream.WriteAsync(request, cancellationToken);
+        }
+        catch (Exception written) when (written is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            RpcException? ended;
+            try
+            {
+                // Still answering: the write failed on its own, and its exception is the one to throw.
+                ended = await call.ResponseStream.MoveNext(cancellationToken) ? null : new RpcException(call.GetStatus(), call.GetTrailers());
+            }
+            catch (RpcException status)
+            {
+                ended = status;
+            }
+
+            if (ended is null)
+            {
+                throw;
+            }
+
+            throw ended;
+        }
+    }
+
     private async Task<int> ExchangeAsync(GenerateRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            await call.RequestStream.WriteAsync(request, deadline.Token);
+            await WriteAsync(request, deadline.Token);
             if (!await call.ResponseStream.MoveNext(deadline.Token))
             {
                 throw new RpcException(call.GetStatus());

@@ -2,6 +2,7 @@ using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Generation;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 
@@ -13,11 +14,14 @@ internal sealed class DecoderEdge : IAsyncDisposable
     private DecoderEdge(WebApplication app, Uri address)
     {
         App = app;
+        Address = address;
         Channel = GrpcChannel.ForAddress(address);
         Client = new SplitGeneration.SplitGenerationClient(Channel);
     }
 
     public WebApplication App { get; }
+
+    public Uri Address { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -25,10 +29,20 @@ internal sealed class DecoderEdge : IAsyncDisposable
 
     public DecodeScheduler Scheduler => App.Services.GetRequiredService<DecodeScheduler>();
 
-    public static async Task<DecoderEdge> StartAsync(string modelFile, params string[] settings)
+    public static Task<DecoderEdge> StartAsync(string modelFile, params string[] settings) => StartAsync(null, modelFile, settings);
+
+    /// <summary>Starts a node whose log lines also go to <paramref name="logs"/> (when given).</summary>
+    public static async Task<DecoderEdge> StartAsync(ILoggerProvider? logs, string modelFile, params string[] settings)
     {
         var app = GatewayApp.Build(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--EdgeSplit:Edge:ModelPath={modelFile}", .. settings],
+            builder =>
+            {
+                if (logs is not null)
+                {
+                    builder.Logging.AddProvider(logs);
+                }
+            },
             configureEdge: edge => edge.UseModel(SharedModel.Instance));
         await app.StartAsync().WaitAsync(Timeout);
         var host = app.Services.GetRequiredService<GenerationHost>();
@@ -55,10 +69,21 @@ internal sealed class DecoderEdge : IAsyncDisposable
     public static GenerateRequest Step(float[] row, int position, int hidden) =>
         new() { Step = new GenerateStep { Position = position, Activation = ActivationCodec.Encode(row, 1, 1, hidden, Encoding.F32) } };
 
-    /// <summary>Sends a message and reads the reply; a refusal surfaces as <see cref="RpcException"/>.</summary>
+    /// <summary>
+    /// Sends a message and reads the reply; a refusal surfaces as <see cref="RpcException"/> with the node's status, also
+    /// when the node ended the call before the message was written (the write itself then fails with CANCELLED).
+    /// </summary>
     public static async Task<GenerateReply> ExchangeAsync(AsyncDuplexStreamingCall<GenerateRequest, GenerateReply> call, GenerateRequest request)
     {
-        await call.RequestStream.WriteAsync(request);
+        try
+        {
+            await call.RequestStream.WriteAsync(request);
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        {
+            // The node's status is on the response side; a reply instead would be a test failure below.
+        }
+
         if (!await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout))
         {
             throw new RpcException(call.GetStatus());
