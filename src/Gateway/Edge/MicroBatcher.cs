@@ -174,8 +174,11 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
             var end = _time.GetTimestamp();
             var computeMs = _time.GetElapsedTime(start, end).TotalMilliseconds;
             var width = pooled.Length / rows;
+
+            // Counted before any reply leaves: a device (or a test) that has its answer sees it in the node's load.
+            _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, batch.Average(item => _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds));
+            _metrics.Batch(rows, stage);
             var row = 0;
-            var queueSum = 0.0;
             var nonFinite = 0;
             foreach (var item in batch)
             {
@@ -183,7 +186,6 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
 
                 var itemHidden = item.ReturnHidden ? BatchPacking.Unpad(lastHidden!, row, item.Rows, item.Sequence, sequence, hidden) : null;
                 var queueMs = _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds;
-                queueSum += queueMs;
                 var finite = ActivationCodec.IndexOfNonFinite(pooled.AsSpan(row * width, item.Rows * width)) < 0
                     && (itemHidden is null || ActivationCodec.IndexOfNonFinite(itemHidden) < 0);
                 row += item.Rows;
@@ -207,8 +209,6 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
                 EdgeLog.NonFiniteOutput(_logger, rows, stage, nonFinite, batch.Max(BatchPacking.MaxMagnitude));
             }
 
-            _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, queueSum / batch.Count);
-            _metrics.Batch(rows, stage);
             EdgeLog.BatchComputed(_logger, batch.Count, rows, sequence, stage, computeMs);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
