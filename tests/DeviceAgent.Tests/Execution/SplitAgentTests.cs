@@ -8,6 +8,9 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 
+// Several tests race the hedge timer against real delays: run alone, so another test's ONNX Runtime work cannot
+// stall this process past a node's promise (one CI run fell back on the 3 s budget instead of hedging at 200 ms).
+[Collection(LoadSensitiveCollection.Name)]
 public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<AgentModelFixture>
 {
     private const string Text = "the edge may fail but the answer must not";

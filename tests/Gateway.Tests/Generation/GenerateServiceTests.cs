@@ -2,6 +2,9 @@ using EdgeSplit.Inference.Decoder;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 
+// The batching test needs six sessions' steps to wait together in the node's queue: run alone, so other tests'
+// compute cannot spread the writes out (one run under load decoded all 72 steps one session at a time).
+[Collection(LoadSensitiveCollection.Name)]
 public sealed class GenerateServiceTests(DecoderFiles files) : IClassFixture<DecoderFiles>
 {
     private const int Cut = 2;
