@@ -36,13 +36,7 @@ internal sealed class EdgeNode : IAsyncDisposable
     {
         var app = GatewayApp.Build(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. settings],
-            builder =>
-            {
-                if (logs is not null)
-                {
-                    builder.Logging.AddProvider(logs);
-                }
-            },
+            AlsoLogTo(logs),
             configureEdge: edge =>
             {
                 edge.UseModel(SharedModel.Instance);
@@ -55,6 +49,15 @@ internal sealed class EdgeNode : IAsyncDisposable
         await app.Services.GetRequiredService<ModelHost>().WhenLoaded.WaitAsync(Timeout);
         return new EdgeNode(app, ServerAddress.Of(app));
     }
+
+    /// <summary>Builder step that also sends the app's log lines to <paramref name="logs"/> (when given).</summary>
+    public static Action<WebApplicationBuilder> AlsoLogTo(ILoggerProvider? logs) => builder =>
+    {
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -176,22 +176,23 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
             var width = pooled.Length / rows;
 
             // Counted before any reply leaves: a device (or a test) that has its answer sees it in the node's load.
-            _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, batch.Average(item => _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds));
+            var queueMs = batch.Select(item => _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds).ToArray();
+            _load.RecordBatch(batch.Count, rows, sequence, stage, stageMs, computeMs, queueMs.Average());
             _metrics.Batch(rows, stage);
             var row = 0;
             var nonFinite = 0;
-            foreach (var item in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
+                var item = batch[i];
                 var embeddings = SplitModel.SplitRows(pooled.AsSpan(row * width, item.Rows * width), item.Rows);
 
                 var itemHidden = item.ReturnHidden ? BatchPacking.Unpad(lastHidden!, row, item.Rows, item.Sequence, sequence, hidden) : null;
-                var queueMs = _time.GetElapsedTime(item.ArrivalTimestamp, start).TotalMilliseconds;
                 var finite = ActivationCodec.IndexOfNonFinite(pooled.AsSpan(row * width, item.Rows * width)) < 0
                     && (itemHidden is null || ActivationCodec.IndexOfNonFinite(itemHidden) < 0);
                 row += item.Rows;
                 if (finite)
                 {
-                    item.Completion.TrySetResult(new WorkResult(embeddings, itemHidden, queueMs, computeMs, rows, null));
+                    item.Completion.TrySetResult(new WorkResult(embeddings, itemHidden, queueMs[i], computeMs, rows, null));
                     continue;
                 }
 
@@ -201,7 +202,7 @@ internal sealed class MicroBatcher : IHostedService, IDisposable
                 _metrics.NonFinite();
                 item.Completion.TrySetResult(WorkResult.Failed(
                     new EdgeError(StatusCode.Internal, $"the model's outputs for this request are not finite (NaN or infinity): its inputs overflow inside the model (largest magnitude {BatchPacking.MaxMagnitude(item):G3}); nothing was returned. Send hidden states as the model produces them."),
-                    queueMs));
+                    queueMs[i]));
             }
 
             if (nonFinite > 0 && _nonFiniteLog.TryEnter(out _))

@@ -36,13 +36,7 @@ internal sealed class DecoderEdge : IAsyncDisposable
     {
         var app = GatewayApp.Build(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--EdgeSplit:Edge:ModelPath={modelFile}", .. settings],
-            builder =>
-            {
-                if (logs is not null)
-                {
-                    builder.Logging.AddProvider(logs);
-                }
-            },
+            EdgeNode.AlsoLogTo(logs),
             configureEdge: edge => edge.UseModel(SharedModel.Instance));
         await app.StartAsync().WaitAsync(Timeout);
         var host = app.Services.GetRequiredService<GenerationHost>();
