@@ -1,6 +1,3 @@
-using System.CommandLine;
-using EdgeSplit.DeviceAgent.Edge;
-using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 using Microsoft.ML.OnnxRuntime;
 

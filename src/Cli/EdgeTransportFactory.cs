@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
-
 namespace EdgeSplit.Cli;
 
 /// <summary>Creates the transport to an edge URL; the one place the CLI, the benchmark and the tests pick the wire.</summary>

@@ -1,13 +1,7 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
-using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Resilience;
-using EdgeSplit.Inference.Runtime;
 
 namespace EdgeSplit.Cli;
 

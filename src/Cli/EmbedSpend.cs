@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using EdgeSplit.DeviceAgent.Energy;
-
 namespace EdgeSplit.Cli;
 
 /// <summary>
@@ -8,16 +5,16 @@ namespace EdgeSplit.Cli;
 /// device compute, bytes on the radio, modelled energy in millijoules, the all-local counterfactual and the saving.
 /// </summary>
 internal sealed record EmbedSpend(
-    [property: JsonPropertyName("headMs")] double HeadMs,
-    [property: JsonPropertyName("tailMs")] double TailMs,
-    [property: JsonPropertyName("bytesUp")] long BytesUp,
-    [property: JsonPropertyName("bytesDown")] long BytesDown,
-    [property: JsonPropertyName("computeMj")] double ComputeMj,
-    [property: JsonPropertyName("radioMj")] double RadioMj,
-    [property: JsonPropertyName("waitMj")] double WaitMj,
-    [property: JsonPropertyName("energyMj")] double EnergyMj,
-    [property: JsonPropertyName("localMj")] double LocalMj,
-    [property: JsonPropertyName("savedMj")] double SavedMj)
+    double HeadMs,
+    double TailMs,
+    long BytesUp,
+    long BytesDown,
+    double ComputeMj,
+    double RadioMj,
+    double WaitMj,
+    double EnergyMj,
+    double LocalMj,
+    double SavedMj)
 {
     public static EmbedSpend From(DeviceSpend spend) => new(
         Round(spend.HeadMs),

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using EdgeSplit.DeviceAgent.Generation;
 using EdgeSplit.Inference.Decoder;

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using EdgeSplit.Inference.Models;
-using EdgeSplit.Inference.Runtime;
-
 namespace EdgeSplit.Cli;
 
 /// <summary>Options shared by commands that load a model.</summary>

@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
-using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
 
 namespace EdgeSplit.Cli;

@@ -1,8 +1,3 @@
-using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Inference.Text;
-
 namespace EdgeSplit.Cli;
 
 /// <summary>

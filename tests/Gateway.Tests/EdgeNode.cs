@@ -1,8 +1,3 @@
-using EdgeSplit.Gateway.Edge;
-using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
-
 namespace EdgeSplit.Gateway.Tests;
 
 /// <summary>A real edge node on 127.0.0.1 (Kestrel, port 0) serving the shared model, with a gRPC client.</summary>

@@ -1,4 +1,3 @@
-using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Inference.Runtime;
 
 namespace EdgeSplit.Gateway.Tests;

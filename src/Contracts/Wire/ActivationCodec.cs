@@ -87,20 +87,17 @@ public static class ActivationCodec
         tensor.Shape.Add(sequence);
         tensor.Shape.Add(hidden);
         var bytes = new byte[DataBytes(encoding, elements)];
-        switch (encoding)
+        if (IsScaled(encoding))
         {
-            case Encoding.F32:
-                WriteF32(values, bytes);
-                break;
-            case Encoding.F16:
-                WriteF16(values, bytes);
-                break;
-            case Encoding.I8:
-                tensor.Scales.AddRange(WriteI8(values, hidden, bytes, tensor));
-                break;
-            default:
-                tensor.Scales.AddRange(WriteI4(values, hidden, bytes, tensor));
-                break;
+            tensor.Scales.AddRange(WriteScaled(values, hidden, bytes, tensor, encoding));
+        }
+        else if (encoding == Encoding.F16)
+        {
+            WriteF16(values, bytes);
+        }
+        else
+        {
+            WriteF32(values, bytes);
         }
 
         tensor.Data = UnsafeByteOperations.UnsafeWrap(bytes);
@@ -353,47 +350,42 @@ public static class ActivationCodec
         }
     }
 
-    private static float[] WriteI8(ReadOnlySpan<float> values, int hidden, Span<byte> bytes, Tensor tensor)
+    /// <summary>
+    /// Quantises each token of a row-major [tokens, hidden] tensor with its own scale: elements beyond the encoding's
+    /// outlier limit travel exactly in the tensor's outliers, the rest set the token's range.
+    /// </summary>
+    private static float[] WriteScaled(ReadOnlySpan<float> values, int hidden, Span<byte> bytes, Tensor tensor, Encoding encoding)
     {
-        var tokens = values.Length / hidden;
-        var scales = new float[tokens];
-        for (var t = 0; t < tokens; t++)
+        var scales = new float[values.Length / hidden];
+        var outlier = new bool[hidden];
+        for (var t = 0; t < scales.Length; t++)
         {
             var row = values.Slice(t * hidden, hidden);
-            var squares = 0.0;
-            foreach (var v in row)
-            {
-                squares += (double)v * v;
-            }
+            var rms = Rms(row, float.PositiveInfinity);
 
-            var limit = OutlierRmsMultiple * (float)Math.Sqrt(squares / hidden);
-            var max = 0f;
-            for (var i = 0; i < hidden; i++)
-            {
-                var magnitude = MathF.Abs(row[i]);
-                if (magnitude > limit)
-                {
-                    tensor.OutlierIndex.Add((t * hidden) + i);
-                    tensor.OutlierValue.Add(row[i]);
-                }
-                else
-                {
-                    max = MathF.Max(max, magnitude);
-                }
-            }
-
-            var scale = max / I8Max;
-            scales[t] = scale;
-            var inverse = scale > 0 ? 1f / scale : 0f;
-            var target = bytes.Slice(t * hidden, hidden);
-            for (var i = 0; i < hidden; i++)
-            {
-                // Outliers (beyond the limit) clamp here and are overwritten by their exact value on decode.
-                target[i] = MathF.Abs(row[i]) > limit ? (byte)0 : (byte)(sbyte)Math.Clamp(MathF.Round(row[i] * inverse), -I8Max, I8Max);
-            }
+            // int4's limit uses a robust RMS: the token's RMS without the elements int8 would already escape.
+            var limit = encoding == Encoding.I8 ? OutlierRmsMultiple * rms : I4OutlierRmsMultiple * Rms(row, OutlierRmsMultiple * rms);
+            var max = SplitOutliers(row, limit, t * hidden, tensor, outlier);
+            scales[t] = encoding == Encoding.I8
+                ? WriteI8Row(row, outlier, max, bytes.Slice(t * hidden, hidden))
+                : WriteI4Row(row, outlier, max, bytes, t * hidden);
         }
 
         return scales;
+    }
+
+    /// <summary>One token as int8 codes (scale: its largest non-outlier magnitude over 127); returns the scale.</summary>
+    private static float WriteI8Row(ReadOnlySpan<float> row, ReadOnlySpan<bool> outlier, float max, Span<byte> target)
+    {
+        var scale = max / I8Max;
+        var inverse = scale > 0 ? 1f / scale : 0f;
+        for (var i = 0; i < row.Length; i++)
+        {
+            // Outliers get code 0 here and are overwritten by their exact value on decode.
+            target[i] = outlier[i] ? (byte)0 : (byte)(sbyte)Math.Clamp(MathF.Round(row[i] * inverse), -I8Max, I8Max);
+        }
+
+        return scale;
     }
 
     private static void ReadI8(ReadOnlySpan<byte> bytes, IReadOnlyList<float> scales, int hidden, Span<float> values)
@@ -412,89 +404,90 @@ public static class ActivationCodec
         }
     }
 
-    private static float[] WriteI4(ReadOnlySpan<float> values, int hidden, Span<byte> bytes, Tensor tensor)
+    /// <summary>
+    /// One token as int4 codes, two to a byte from element <paramref name="offset"/> on, with the scale of the
+    /// <see cref="I4ClipCandidates"/> that has the least squared error; returns the scale.
+    /// </summary>
+    private static float WriteI4Row(ReadOnlySpan<float> row, ReadOnlySpan<bool> outlier, float max, Span<byte> bytes, int offset)
     {
-        var tokens = values.Length / hidden;
-        var scales = new float[tokens];
-        var outlier = new bool[hidden];
-        for (var t = 0; t < tokens; t++)
+        var scale = 0f;
+        var least = double.MaxValue;
+        for (var c = 0; c < I4ClipCandidates && max > 0; c++)
         {
-            var row = values.Slice(t * hidden, hidden);
-
-            // Robust RMS: the token's RMS without the elements int8 would already escape.
-            var squares = 0.0;
-            foreach (var v in row)
+            var candidate = max * (0.5f + (0.05f * c)) / -I4MinCode;
+            var inverse = 1f / candidate;
+            if (!float.IsFinite(inverse))
             {
-                squares += (double)v * v;
+                continue; // a subnormal range: the token is zero to float precision
             }
 
-            var coarse = OutlierRmsMultiple * (float)Math.Sqrt(squares / hidden);
-            var (bulk, count) = (0.0, 0);
-            foreach (var v in row)
+            var error = 0.0;
+            for (var i = 0; i < row.Length; i++)
             {
-                if (MathF.Abs(v) <= coarse)
+                if (!outlier[i])
                 {
-                    bulk += (double)v * v;
-                    count++;
+                    var difference = Dequantize4(Quantize4(row[i], inverse), candidate) - row[i];
+                    error += (double)difference * difference;
                 }
             }
 
-            var limit = I4OutlierRmsMultiple * (float)Math.Sqrt(bulk / Math.Max(count, 1));
-            var max = 0f;
-            for (var i = 0; i < hidden; i++)
+            if (error < least)
             {
-                var magnitude = MathF.Abs(row[i]);
-                outlier[i] = magnitude > limit;
-                if (outlier[i])
-                {
-                    tensor.OutlierIndex.Add((t * hidden) + i);
-                    tensor.OutlierValue.Add(row[i]);
-                }
-                else
-                {
-                    max = MathF.Max(max, magnitude);
-                }
-            }
-
-            var scale = 0f;
-            var least = double.MaxValue;
-            for (var c = 0; c < I4ClipCandidates && max > 0; c++)
-            {
-                var candidate = max * (0.5f + (0.05f * c)) / -I4MinCode;
-                var inverse = 1f / candidate;
-                if (!float.IsFinite(inverse))
-                {
-                    continue; // a subnormal range: the token is zero to float precision
-                }
-
-                var error = 0.0;
-                for (var i = 0; i < hidden; i++)
-                {
-                    if (!outlier[i])
-                    {
-                        var difference = Dequantize4(Quantize4(row[i], inverse), candidate) - row[i];
-                        error += (double)difference * difference;
-                    }
-                }
-
-                if (error < least)
-                {
-                    (least, scale) = (error, candidate);
-                }
-            }
-
-            scales[t] = scale;
-            var inverseScale = scale > 0 ? 1f / scale : 0f;
-            for (var i = 0; i < hidden; i++)
-            {
-                // Outliers get code 0 here and are overwritten by their exact value on decode.
-                var code = outlier[i] ? 0 : Quantize4(row[i], inverseScale);
-                var element = (t * hidden) + i;
-                bytes[element >> 1] |= (byte)((code & 0xF) << ((element & 1) * 4));
+                (least, scale) = (error, candidate);
             }
         }
 
-        return scales;
+        var inverseScale = scale > 0 ? 1f / scale : 0f;
+        for (var i = 0; i < row.Length; i++)
+        {
+            // Outliers get code 0 here and are overwritten by their exact value on decode.
+            var code = outlier[i] ? 0 : Quantize4(row[i], inverseScale);
+            var element = offset + i;
+            bytes[element >> 1] |= (byte)((code & 0xF) << ((element & 1) * 4));
+        }
+
+        return scale;
+    }
+
+    /// <summary>Root mean square of the row's elements no larger than <paramref name="bound"/> in magnitude.</summary>
+    private static float Rms(ReadOnlySpan<float> row, float bound)
+    {
+        var (squares, count) = (0.0, 0);
+        foreach (var v in row)
+        {
+            if (MathF.Abs(v) <= bound)
+            {
+                squares += (double)v * v;
+                count++;
+            }
+        }
+
+        return (float)Math.Sqrt(squares / Math.Max(count, 1));
+    }
+
+    /// <summary>
+    /// Sends the row's elements beyond <paramref name="limit"/> in magnitude to the tensor's exact outliers (indexed from
+    /// <paramref name="offset"/>), marks them in <paramref name="outlier"/> and returns the largest magnitude left.
+    /// </summary>
+    private static float SplitOutliers(ReadOnlySpan<float> row, float limit, int offset, Tensor tensor, Span<bool> outlier)
+    {
+        var max = 0f;
+        for (var i = 0; i < row.Length; i++)
+        {
+            var magnitude = MathF.Abs(row[i]);
+            outlier[i] = magnitude > limit;
+            if (outlier[i])
+            {
+                tensor.OutlierIndex.Add(offset + i);
+                tensor.OutlierValue.Add(row[i]);
+            }
+            else
+            {
+                max = MathF.Max(max, magnitude);
+            }
+        }
+
+        return max;
     }
 
     private static int Quantize4(float value, float inverse) => Math.Clamp((int)MathF.Floor(value * inverse), I4MinCode, I4MaxCode);

@@ -9,7 +9,7 @@ namespace EdgeSplit.Scenarios.Fleet;
 /// <summary>Writes <c>summary.json</c> and a self-contained <c>report.html</c> (charts embedded as PNG).</summary>
 internal static class FleetReportWriter
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>Writes the report: charts from every sample, the summary from <paramref name="counted"/> (warm-up excluded).</summary>
     public static FleetSummary Write(string directory, IReadOnlyList<FleetSample> samples, IReadOnlyList<FleetSample> counted, IReadOnlyList<OutageSpan> outages, IReadOnlyList<FleetPhone> phones, double durationSeconds, string title)

@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Execution;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,3 @@
-using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Planning;
-
 namespace EdgeSplit.DeviceAgent.Tests.Energy;
 
 public sealed class EnergyMeterTests

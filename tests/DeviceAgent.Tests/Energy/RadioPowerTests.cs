@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Energy;
-
 namespace EdgeSplit.DeviceAgent.Tests.Energy;
 
 public sealed class RadioPowerTests

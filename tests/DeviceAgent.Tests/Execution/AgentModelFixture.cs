@@ -1,5 +1,4 @@
 using EdgeSplit.Inference.Models;
-using EdgeSplit.Inference.Runtime;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 

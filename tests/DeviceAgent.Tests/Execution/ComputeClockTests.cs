@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Execution;
-
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 
 public sealed class ComputeClockTests

@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Execution;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,9 +1,3 @@
-using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.DeviceAgent.Tests.Resilience;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Inference.Text;
-
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 
 /// <summary>A hedged request the edge wins stops the device's local tail instead of letting it run to the end.</summary>

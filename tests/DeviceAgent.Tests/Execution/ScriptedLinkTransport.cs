@@ -1,6 +1,3 @@
-using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.DeviceAgent.Tests.Resilience;
-
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using System.Diagnostics.Metrics;
 using EdgeSplit.Cli;
-using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
-using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.DeviceAgent.Tests.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;

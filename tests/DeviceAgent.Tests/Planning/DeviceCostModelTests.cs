@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Planning;
-
 namespace EdgeSplit.DeviceAgent.Tests.Planning;
 
 public sealed class DeviceCostModelTests

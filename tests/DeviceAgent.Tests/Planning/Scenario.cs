@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Planning;
-
 namespace EdgeSplit.DeviceAgent.Tests.Planning;
 
 /// <summary>Scripted costs for planner tests: an 8-stage, 384-wide encoder (embeddings, 6 layers, pooling).</summary>

@@ -1,6 +1,5 @@
 using EdgeSplit.Contracts.V1;
 using EdgeSplit.Contracts.Wire;
-using EdgeSplit.DeviceAgent.Planning;
 using EdgeSplit.DeviceAgent.Tests.Execution;
 
 namespace EdgeSplit.DeviceAgent.Tests.Planning;

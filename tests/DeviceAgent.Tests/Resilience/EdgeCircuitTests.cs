@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Resilience;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;

@@ -1,7 +1,4 @@
-using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.DeviceAgent.Tests.Planning;
-using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly.CircuitBreaker;
 

@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Resilience;
-
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;
 
 public sealed class EdgeCompatibilityTests

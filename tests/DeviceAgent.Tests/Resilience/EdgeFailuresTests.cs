@@ -1,6 +1,3 @@
-using EdgeSplit.DeviceAgent.Resilience;
-using Grpc.Core;
-
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;
 
 /// <summary>The statuses an edge or router answers hostile or broken calls with, as the device reads them.</summary>

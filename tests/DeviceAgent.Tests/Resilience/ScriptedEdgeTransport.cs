@@ -1,6 +1,3 @@
-using EdgeSplit.Inference.Runtime;
-using Grpc.Core;
-
 namespace EdgeSplit.DeviceAgent.Tests.Resilience;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EdgeSplit.Functional.Tests.Cli;
 
 /// <summary>

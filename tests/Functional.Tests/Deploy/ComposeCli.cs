@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace EdgeSplit.Functional.Tests.Deploy;
 
 /// <summary>Runs docker and docker compose (v2 plugin, else the v1 docker-compose) for one compose project.</summary>

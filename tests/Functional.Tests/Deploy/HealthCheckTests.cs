@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace EdgeSplit.Functional.Tests.Deploy;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using EdgeSplit.Cli;
-using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Scenarios;

@@ -1,5 +1,4 @@
 using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Planning;
 
 namespace EdgeSplit.Functional.Tests.DeviceAgent;

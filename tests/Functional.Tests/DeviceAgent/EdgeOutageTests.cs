@@ -1,6 +1,4 @@
-using System.Net.Sockets;
 using EdgeSplit.DeviceAgent.Edge;
-using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Resilience;
 using EdgeSplit.Scenarios.Links;
 

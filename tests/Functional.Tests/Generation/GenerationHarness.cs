@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Generation;
 using EdgeSplit.Inference.Decoder;
 
 namespace EdgeSplit.Functional.Tests.Generation;

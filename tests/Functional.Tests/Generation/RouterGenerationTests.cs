@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Generation;
-
 namespace EdgeSplit.Functional.Tests.Generation;
 
 /// <summary>Generate streams through a real router process in front of two real decoder edges.</summary>

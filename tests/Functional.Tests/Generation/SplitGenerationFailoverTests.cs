@@ -1,4 +1,3 @@
-using EdgeSplit.DeviceAgent.Generation;
 using Grpc.Core;
 
 namespace EdgeSplit.Functional.Tests.Generation;

@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Generation;
-
 namespace EdgeSplit.Functional.Tests.Generation;
 
 /// <summary>Requests the device's generator refuses before running anything.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using EdgeSplit.Contracts.Transport;
-using EdgeSplit.Gateway.Tests.Router;
 
 namespace EdgeSplit.Gateway.Tests.Edge;
 

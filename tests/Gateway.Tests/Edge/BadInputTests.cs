@@ -1,5 +1,3 @@
-using Google.Protobuf;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 public sealed class BadInputTests(DefaultNodeFixture fixture) : IClassFixture<DefaultNodeFixture>

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using EdgeSplit.Gateway.Edge;
 
 namespace EdgeSplit.Gateway.Tests.Edge;
 

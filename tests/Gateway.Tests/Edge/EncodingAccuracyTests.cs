@@ -1,6 +1,4 @@
 using System.Globalization;
-using EdgeSplit.Contracts.Wire;
-using Xunit.Abstractions;
 
 namespace EdgeSplit.Gateway.Tests.Edge;
 

@@ -1,5 +1,3 @@
-using EdgeSplit.DeviceAgent.Edge;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 public sealed class GrpcEdgeTransportTests(DefaultNodeFixture fixture) : IClassFixture<DefaultNodeFixture>

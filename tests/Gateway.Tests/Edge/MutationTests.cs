@@ -1,5 +1,3 @@
-using Google.Protobuf;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 // Measures the process's managed heap and working set: run alone, so other tests' allocations are not counted

@@ -1,8 +1,4 @@
-using EdgeSplit.Contracts.Wire;
 using EdgeSplit.Gateway.Generation;
-using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 

@@ -1,5 +1,3 @@
-using EdgeSplit.Inference.Decoder;
-
 namespace EdgeSplit.Gateway.Tests.Generation;
 
 /// <summary>A tiny GPT-2-layout decoder written once per test class, loaded on the "device" side too.</summary>

@@ -1,5 +1,3 @@
-using EdgeSplit.Inference.Decoder;
-
 namespace EdgeSplit.Gateway.Tests.Generation;
 
 // The batching test needs six sessions' steps to wait together in the node's queue: run alone, so other tests'

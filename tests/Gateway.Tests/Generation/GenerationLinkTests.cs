@@ -1,6 +1,4 @@
 using EdgeSplit.DeviceAgent.Generation;
-using EdgeSplit.Gateway.Tests.Security;
-using EdgeSplit.Inference.Decoder;
 
 namespace EdgeSplit.Gateway.Tests.Generation;
 

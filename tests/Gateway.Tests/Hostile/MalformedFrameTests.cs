@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using EdgeSplit.Gateway.Tests.Observability;
-using EdgeSplit.Gateway.Tests.Security;
-using Google.Protobuf;
 
 namespace EdgeSplit.Gateway.Tests.Hostile;
 

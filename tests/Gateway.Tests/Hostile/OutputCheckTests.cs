@@ -1,5 +1,3 @@
-using EdgeSplit.Contracts.Wire;
-
 namespace EdgeSplit.Gateway.Tests.Hostile;
 
 /// <summary>Extreme activations never come back as NaN with status OK.</summary>

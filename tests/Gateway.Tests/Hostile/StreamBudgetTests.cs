@@ -1,5 +1,3 @@
-using EdgeSplit.Gateway.Tests.Security;
-
 namespace EdgeSplit.Gateway.Tests.Hostile;
 
 /// <summary>A stream's memory is bounded: replies a client does not take stop the node from reading more of its requests.</summary>

@@ -1,6 +1,4 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Execution;
-using EdgeSplit.Gateway.Tests.Router;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.Gateway.Tests.Observability;

@@ -1,4 +1,3 @@
-using EdgeSplit.Gateway.Edge;
 using EdgeSplit.Gateway.Tests.Hostile;
 using EdgeSplit.Scenarios.Links;
 

@@ -1,6 +1,3 @@
-using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-
 namespace EdgeSplit.Gateway.Tests.Router;
 
 /// <summary>A real router (Kestrel on 127.0.0.1, port 0) in front of the given edges, with a gRPC client and an HTTP/2 client.</summary>

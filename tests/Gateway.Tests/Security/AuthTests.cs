@@ -1,4 +1,3 @@
-using EdgeSplit.Gateway.Security;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.Gateway.Tests.Security;

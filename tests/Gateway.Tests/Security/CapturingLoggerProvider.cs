@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
-
 namespace EdgeSplit.Gateway.Tests.Security;
 
 /// <summary>Keeps every log line (message, state values, scopes and exception text) of every category and level.</summary>

@@ -1,5 +1,3 @@
-using Xunit.Abstractions;
-
 namespace EdgeSplit.Gateway.Tests.Security;
 
 /// <summary>

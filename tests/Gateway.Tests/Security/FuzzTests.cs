@@ -1,8 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using EdgeSplit.Gateway.Security;
-using Google.Protobuf;
-using Xunit.Abstractions;
 
 namespace EdgeSplit.Gateway.Tests.Security;
 

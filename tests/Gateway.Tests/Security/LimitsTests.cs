@@ -1,5 +1,3 @@
-using EdgeSplit.Gateway.Security;
-
 namespace EdgeSplit.Gateway.Tests.Security;
 
 public sealed class LimitsTests

@@ -1,6 +1,4 @@
-using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.Gateway.Router;
-using EdgeSplit.Gateway.Tests.Router;
 
 namespace EdgeSplit.Gateway.Tests.Security;
 

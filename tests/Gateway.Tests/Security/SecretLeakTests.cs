@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using EdgeSplit.Gateway.Edge;
-using EdgeSplit.Gateway.Security;
-using Grpc.Net.Client;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSplit.Gateway.Tests.Security;

@@ -1,5 +1,3 @@
-using EdgeSplit.Gateway.Security;
-
 namespace EdgeSplit.Gateway.Tests.Security;
 
 /// <summary>A signing key per test and tokens made with it, as the operator command makes them.</summary>
