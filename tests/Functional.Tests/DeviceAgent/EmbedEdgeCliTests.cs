@@ -96,10 +96,16 @@ public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDi
         var wifi = await EmbedAsync("wifi");
         var threeG = await EmbedAsync("3g");
 
+        const string Energy = "lowest predicted device energy";
+        static string? Reason(JsonElement e) => e.GetProperty("reason").GetString();
         Assert.Equal(2, wifi.Count);
-        Assert.Contains(wifi, e => e.GetProperty("route").GetString() == "edge" && e.GetProperty("spend").GetProperty("savedMj").GetDouble() > 0);
+        Assert.Contains(wifi, e => e.GetProperty("route").GetString() == "edge" && e.GetProperty("spend").GetProperty("savedMj").GetDouble() > 0 && Reason(e) == Energy);
+
+        // A start-up slower than the estimates' staleness (a loaded machine) may make the first Wi-Fi request a
+        // re-measurement of the edge path; the decision that follows is the objective's.
+        Assert.All(wifi, e => Assert.True(Reason(e) is Energy || Reason(e)!.StartsWith("explore: estimates are stale", StringComparison.Ordinal), Reason(e)));
         Assert.Equal(2, threeG.Count);
         Assert.All(threeG, e => Assert.Equal("local", e.GetProperty("route").GetString()));
-        Assert.All(wifi.Concat(threeG), e => Assert.Equal("lowest predicted device energy", e.GetProperty("reason").GetString()));
+        Assert.All(threeG, e => Assert.Equal(Energy, Reason(e)));
     }
 }

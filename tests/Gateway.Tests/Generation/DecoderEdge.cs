@@ -3,23 +3,11 @@ using EdgeSplit.Gateway.Generation;
 namespace EdgeSplit.Gateway.Tests.Generation;
 
 /// <summary>A real edge node (Kestrel on 127.0.0.1, port 0) serving a tiny decoder through Generate, and a raw client.</summary>
-internal sealed class DecoderEdge : IAsyncDisposable
+internal sealed class DecoderEdge : TestNode
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
-    private DecoderEdge(WebApplication app, Uri address)
-    {
-        App = app;
-        Address = address;
-        Channel = GrpcChannel.ForAddress(address);
+    private DecoderEdge(WebApplication app)
+        : base(app) =>
         Client = new SplitGeneration.SplitGenerationClient(Channel);
-    }
-
-    public WebApplication App { get; }
-
-    public Uri Address { get; }
-
-    public GrpcChannel Channel { get; }
 
     public SplitGeneration.SplitGenerationClient Client { get; }
 
@@ -30,11 +18,7 @@ internal sealed class DecoderEdge : IAsyncDisposable
     /// <summary>Starts a node whose log lines also go to <paramref name="logs"/> (when given).</summary>
     public static async Task<DecoderEdge> StartAsync(ILoggerProvider? logs, string modelFile, params string[] settings)
     {
-        var app = GatewayApp.Build(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--EdgeSplit:Edge:ModelPath={modelFile}", .. settings],
-            EdgeNode.AlsoLogTo(logs),
-            configureEdge: edge => edge.UseModel(SharedModel.Instance));
-        await app.StartAsync().WaitAsync(Timeout);
+        var app = await StartAppAsync(logs, edge => edge.UseModel(SharedModel.Instance), [$"--EdgeSplit:Edge:ModelPath={modelFile}", .. settings]);
         var host = app.Services.GetRequiredService<GenerationHost>();
         using var wait = new CancellationTokenSource(Timeout);
         while (host.Model is null)
@@ -42,7 +26,7 @@ internal sealed class DecoderEdge : IAsyncDisposable
             await Task.Delay(20, wait.Token);
         }
 
-        return new DecoderEdge(app, ServerAddress.Of(app));
+        return new DecoderEdge(app);
     }
 
     /// <summary>Opens a raw Generate stream and sends open.</summary>
@@ -80,12 +64,5 @@ internal sealed class DecoderEdge : IAsyncDisposable
         }
 
         return call.ResponseStream.Current;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await App.StopAsync().WaitAsync(Timeout);
-        await App.DisposeAsync();
     }
 }

@@ -1,22 +1,14 @@
 namespace EdgeSplit.Gateway.Tests.Router;
 
 /// <summary>A real router (Kestrel on 127.0.0.1, port 0) in front of the given edges, with a gRPC client and an HTTP/2 client.</summary>
-internal sealed class EdgeRouter : IAsyncDisposable
+internal sealed class EdgeRouter : TestNode
 {
-    private EdgeRouter(WebApplication app, Uri address)
+    private EdgeRouter(WebApplication app)
+        : base(app)
     {
-        App = app;
-        Address = address;
-        Channel = GrpcChannel.ForAddress(address);
         Client = new SplitInference.SplitInferenceClient(Channel);
-        Http = new HttpClient { BaseAddress = address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        Http = new HttpClient { BaseAddress = Address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
     }
-
-    public WebApplication App { get; }
-
-    public Uri Address { get; }
-
-    public GrpcChannel Channel { get; }
 
     public SplitInference.SplitInferenceClient Client { get; }
 
@@ -25,14 +17,12 @@ internal sealed class EdgeRouter : IAsyncDisposable
     public static async Task<EdgeRouter> StartAsync(IEnumerable<Uri> edges, params string[] settings)
     {
         var edgeSettings = edges.Select((e, i) => $"--EdgeSplit:Router:Edges:{i}={e.ToString().TrimEnd('/')}");
-        var app = GatewayApp.Build(
+        var app = await StartAppAsync(null, null,
         [
-            "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--EdgeSplit:Role=Router",
-            "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false",
+            "--EdgeSplit:Role=Router", "--EdgeSplit:Router:HealthCheckIntervalSeconds=1", "--EdgeSplit:Router:ResolveDns=false",
             .. edgeSettings, .. settings,
         ]);
-        await app.StartAsync().WaitAsync(EdgeNode.Timeout);
-        return new EdgeRouter(app, ServerAddress.Of(app));
+        return new EdgeRouter(app);
     }
 
     /// <summary>A router in front of <paramref name="edges"/>, handed back once /readyz counts every one of them healthy.</summary>
@@ -54,7 +44,7 @@ internal sealed class EdgeRouter : IAsyncDisposable
     /// <summary>Polls /readyz until its body starts with <paramref name="healthy"/> healthy edges.</summary>
     public async Task WaitForHealthyAsync(int healthy)
     {
-        using var timeout = new CancellationTokenSource(EdgeNode.Timeout);
+        using var timeout = new CancellationTokenSource(Timeout);
         while (true)
         {
             var body = await Http.GetStringAsync("/readyz", timeout.Token).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : string.Empty, TaskScheduler.Default);
@@ -67,12 +57,10 @@ internal sealed class EdgeRouter : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        Channel.Dispose();
-        await App.StopAsync().WaitAsync(EdgeNode.Timeout);
-        await App.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     /// <summary>
@@ -83,14 +71,14 @@ internal sealed class EdgeRouter : IAsyncDisposable
     public static async Task WaitForActiveHealthAsync(EdgeRouter router, Yarp.ReverseProxy.Model.DestinationHealth health, params WebApplication[] servers)
     {
         var state = router.App.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
-        var deadline = DateTime.UtcNow + EdgeNode.Timeout;
+        var deadline = DateTime.UtcNow + Timeout;
         while (!(state.TryGetCluster(EdgeSplit.Gateway.Router.RouterProxyConfig.ClusterId, out var cluster)
                  && cluster.Destinations.Count > 0
                  && cluster.Destinations.Values.All(d => d.Health.Active == health)))
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"no active health '{health}' within {EdgeNode.Timeout.TotalSeconds} s. {await DescribeAsync(state, servers)}");
+                throw new TimeoutException($"no active health '{health}' within {Timeout.TotalSeconds} s. {await DescribeAsync(state, servers)}");
             }
 
             await Task.Delay(50);

@@ -15,40 +15,16 @@ namespace EdgeSplit.Scenarios.Tests.Links;
 public sealed class ThrottlingProxyLinkTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
-    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<(int Sequence, long SentAt, long ArrivedAt)> _arrivals = new();
-    private Task _accepting = Task.CompletedTask;
+    private readonly LoopbackServer _server;
 
-    private IPEndPoint Upstream => (IPEndPoint)_server.LocalEndpoint;
+    public ThrottlingProxyLinkTests() => _server = new LoopbackServer(ServeAsync);
 
-    public Task InitializeAsync()
-    {
-        _server.Start();
-        _accepting = Task.Run(async () =>
-        {
-            try
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    var client = await _server.AcceptTcpClientAsync(_stop.Token);
-                    _ = Task.Run(() => ServeAsync(client));
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
-            {
-                // Stopped.
-            }
-        });
-        return Task.CompletedTask;
-    }
+    private IPEndPoint Upstream => _server.EndPoint;
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _server.Stop();
-        await _accepting.WaitAsync(Timeout);
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task UplinkAndDownlink_DifferentRates_TransfersTakeTheirOwnDirectionsTime()
@@ -214,43 +190,36 @@ public sealed class ThrottlingProxyLinkTests : IAsyncLifetime
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private async Task ServeAsync(TcpClient client)
+    /// <summary>
+    /// Exchange server: each request is an 8-byte header (bytes coming up, bytes to send back), then those bytes; a
+    /// negative count up turns the connection into a one-way stream.
+    /// </summary>
+    private async Task ServeAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
-        using (client)
+        var header = new byte[8];
+        while (true)
         {
-            var stream = client.GetStream();
-            var header = new byte[8];
-            try
+            await stream.ReadExactlyAsync(header, cancellationToken);
+            var up = BinaryPrimitives.ReadInt32LittleEndian(header);
+            var down = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
+            if (up < 0)
             {
-                while (true)
-                {
-                    await stream.ReadExactlyAsync(header, _stop.Token);
-                    var up = BinaryPrimitives.ReadInt32LittleEndian(header);
-                    var down = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
-                    if (up < 0)
-                    {
-                        await RecordStreamAsync(stream);
-                        return;
-                    }
+                await RecordStreamAsync(stream, cancellationToken);
+                return;
+            }
 
-                    await stream.ReadExactlyAsync(new byte[up], _stop.Token);
-                    await stream.WriteAsync(new byte[down], _stop.Token);
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or EndOfStreamException or SocketException)
-            {
-                // Client gone.
-            }
+            await stream.ReadExactlyAsync(new byte[up], cancellationToken);
+            await stream.WriteAsync(new byte[down], cancellationToken);
         }
     }
 
     /// <summary>One-way stream: records every 8-byte message's sequence number, send time and arrival time.</summary>
-    private async Task RecordStreamAsync(NetworkStream stream)
+    private async Task RecordStreamAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         var message = new byte[8];
         while (true)
         {
-            await stream.ReadExactlyAsync(message, _stop.Token);
+            await stream.ReadExactlyAsync(message, cancellationToken);
             var arrived = Stopwatch.GetTimestamp();
             var sent = BinaryPrimitives.ReadInt32LittleEndian(message.AsSpan(4));
 

@@ -8,43 +8,11 @@ namespace EdgeSplit.Scenarios.Tests.Links;
 public sealed class ThrottlingProxyTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly TcpListener _echo = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private Task _server = Task.CompletedTask;
+    private readonly LoopbackServer _echo = new((stream, ct) => stream.CopyToAsync(stream, ct));
 
-    public Task InitializeAsync()
-    {
-        _echo.Start();
-        _server = Task.Run(async () =>
-        {
-            try
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    var client = await _echo.AcceptTcpClientAsync(_stop.Token);
-                    _ = Task.Run(async () =>
-                    {
-                        using (client)
-                        {
-                            await client.GetStream().CopyToAsync(client.GetStream(), _stop.Token);
-                        }
-                    });
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException)
-            {
-                // Stopped.
-            }
-        });
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _echo.Stop();
-        await _server.WaitAsync(Timeout);
-    }
+    public async Task DisposeAsync() => await _echo.DisposeAsync();
 
     private async Task<double> RoundTripMsAsync(ThrottlingProxy proxy, int bytes)
     {
@@ -69,7 +37,7 @@ public sealed class ThrottlingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Latency_AddedEachWay_RoundTripAtLeastTwice()
     {
-        await using var proxy = new ThrottlingProxy((IPEndPoint)_echo.LocalEndpoint);
+        await using var proxy = new ThrottlingProxy(_echo.EndPoint);
         var direct = await RoundTripMsAsync(proxy, 10);
         proxy.LatencyMs = 40;
 
@@ -83,7 +51,7 @@ public sealed class ThrottlingProxyTests : IAsyncLifetime
     [Fact]
     public async Task BytesPerMs_CapsThroughputEachWay()
     {
-        await using var proxy = new ThrottlingProxy((IPEndPoint)_echo.LocalEndpoint);
+        await using var proxy = new ThrottlingProxy(_echo.EndPoint);
         var direct = await RoundTripMsAsync(proxy, 20_000);
         proxy.BytesPerMs = 200; // 20 KB up, 20 KB back: at least 100 ms each way
 
@@ -95,7 +63,7 @@ public sealed class ThrottlingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Shape_ChangedAtRunTime_AppliesToTheNextBytes()
     {
-        await using var proxy = new ThrottlingProxy((IPEndPoint)_echo.LocalEndpoint);
+        await using var proxy = new ThrottlingProxy(_echo.EndPoint);
         proxy.Shape(latencyMs: 60, bytesPerMs: 0);
         var slow = await RoundTripMsAsync(proxy, 10);
 
