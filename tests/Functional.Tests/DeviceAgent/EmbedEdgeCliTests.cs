@@ -80,15 +80,18 @@ public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDi
     [Fact]
     public async Task Embed_ObjectiveEnergy_OffloadsOnWifiStaysLocalOn3G()
     {
-        // The same 6x-slow device and edge: on Wi-Fi offloading saves the phone's energy; on 3G one offload costs the
+        // The same 20x-slow device and edge: on Wi-Fi offloading saves the phone's energy; on 3G one offload costs the
         // radio's high-power tail (seconds at ~1 W), more than computing the whole model, so every request stays local.
+        // 20x puts the all-local energy (about 300 mJ here) far from both radios' costs (Wi-Fi about 30 mJ, 3G about
+        // 6,500 mJ) on any machine; at 6x a fast machine's local energy (about 45 mJ) comes within the Wi-Fi radio's
+        // reach and the cold planner first keeps the phone local.
         await using var gateway = await AgentHarness.StartGatewayAsync();
         string[] texts = ["set an alarm for six thirty tomorrow morning", "what is the weather going to be like in lisbon this weekend"];
 
         async Task<List<JsonElement>> EmbedAsync(string radio)
         {
             var (code, stdout, stderr) = await CliRun.DeviceAgentAsync(temp.Combine("cache"),
-                ["embed", "--edge", gateway.Address.ToString(), "--split", "auto", "--objective", "energy", "--radio", radio, "--device-slowdown", "6", "--json", .. texts]);
+                ["embed", "--edge", gateway.Address.ToString(), "--split", "auto", "--objective", "energy", "--radio", radio, "--device-slowdown", "20", "--json", .. texts]);
             Assert.True(code == 0, stderr);
             return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).Where(e => e.TryGetProperty("text", out _))];
         }
@@ -96,16 +99,10 @@ public sealed class EmbedEdgeCliTests(TempDirectory temp) : IClassFixture<TempDi
         var wifi = await EmbedAsync("wifi");
         var threeG = await EmbedAsync("3g");
 
-        const string Energy = "lowest predicted device energy";
-        static string? Reason(JsonElement e) => e.GetProperty("reason").GetString();
         Assert.Equal(2, wifi.Count);
-        Assert.Contains(wifi, e => e.GetProperty("route").GetString() == "edge" && e.GetProperty("spend").GetProperty("savedMj").GetDouble() > 0 && Reason(e) == Energy);
-
-        // A start-up slower than the estimates' staleness (a loaded machine) may make the first Wi-Fi request a
-        // re-measurement of the edge path; the decision that follows is the objective's.
-        Assert.All(wifi, e => Assert.True(Reason(e) is Energy || Reason(e)!.StartsWith("explore: estimates are stale", StringComparison.Ordinal), Reason(e)));
+        Assert.Contains(wifi, e => e.GetProperty("route").GetString() == "edge" && e.GetProperty("spend").GetProperty("savedMj").GetDouble() > 0);
         Assert.Equal(2, threeG.Count);
         Assert.All(threeG, e => Assert.Equal("local", e.GetProperty("route").GetString()));
-        Assert.All(threeG, e => Assert.Equal(Energy, Reason(e)));
+        Assert.All(wifi.Concat(threeG), e => Assert.Equal("lowest predicted device energy", e.GetProperty("reason").GetString()));
     }
 }
