@@ -11,6 +11,17 @@ internal sealed class EdgeNode : TestNode
 
     public LoadTracker Load => App.Services.GetRequiredService<LoadTracker>();
 
+    /// <summary>
+    /// Options of a node that holds every request for the whole batch window of <paramref name="windowMs"/> (no early
+    /// dispatch when idle): requests sent together meet in one batch, and a request's deadline can pass in the queue.
+    /// </summary>
+    public static Action<EdgeNodeOptions> Holding(int windowMs, Action<EdgeNodeOptions>? configure = null) => o =>
+    {
+        o.BatchWindowMs = windowMs;
+        o.DispatchWhenIdle = false;
+        configure?.Invoke(o);
+    };
+
     public static Task<EdgeNode> StartAsync(Action<EdgeNodeOptions>? configure = null, params string[] settings) =>
         StartAsync(null, configure, settings);
 

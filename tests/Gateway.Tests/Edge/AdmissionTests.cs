@@ -5,12 +5,7 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Infer_QueueFull_ResourceExhaustedAtOnceWithRetryAfter()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.MaxQueue = 2;
-            o.BatchWindowMs = 900;
-            o.DispatchWhenIdle = false;
-        });
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(900, o => o.MaxQueue = 2));
         var waiting = new[]
         {
             node.Client.InferAsync(Requests.For(["one"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync,
@@ -34,11 +29,7 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Infer_DeadlinePassesInQueue_DeadlineExceededAndNotComputed()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.BatchWindowMs = 300;
-            o.DispatchWhenIdle = false;
-        });
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(300));
         var request = Requests.For(["late"], 3);
         request.DeadlineMs = 50;
 
@@ -53,11 +44,7 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Infer_CallDeadlinePassesInQueue_NotComputed()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.BatchWindowMs = 400;
-            o.DispatchWhenIdle = false;
-        });
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(400));
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => node.Client.InferAsync(Requests.For(["late"], 3), deadline: DateTime.UtcNow.AddMilliseconds(80)).ResponseAsync);
         await Task.Delay(600); // past the 400 ms batch window: proving that nothing happens needs a wait
@@ -82,11 +69,7 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Stop_RequestInFlight_FinishesThenRefusesNewWork()
     {
-        var node = await EdgeNode.StartAsync(o =>
-        {
-            o.BatchWindowMs = 300;
-            o.DispatchWhenIdle = false;
-        });
+        var node = await EdgeNode.StartAsync(EdgeNode.Holding(300));
         var pending = node.Client.InferAsync(Requests.For(["drain me"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync;
         var batcher = node.App.Services.GetRequiredService<Gateway.Edge.MicroBatcher>();
         await WaitUntil(() => batcher.QueueDepth == 1);

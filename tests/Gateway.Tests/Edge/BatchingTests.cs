@@ -15,11 +15,7 @@ public sealed class BatchingTests
     [Fact]
     public async Task Infer_ConcurrentRequests_BatchedResultIdenticalToSolo()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.BatchWindowMs = 150;
-            o.DispatchWhenIdle = false;
-        });
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(150));
         var solo = new List<InferReply>();
         foreach (var text in Texts)
         {
@@ -45,11 +41,7 @@ public sealed class BatchingTests
     [Fact]
     public async Task Infer_DifferentCuts_NeverShareABatch()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.BatchWindowMs = 150;
-            o.DispatchWhenIdle = false;
-        });
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(150));
 
         var replies = await Task.WhenAll(
             node.Client.InferAsync(Requests.For(["x"], 2), deadline: SplitInferenceTests.Deadline()).ResponseAsync,

@@ -34,12 +34,8 @@ public sealed class GrpcEdgeTransportTests(DefaultNodeFixture fixture) : IClassF
     [Fact]
     public async Task InferAsync_QueueFull_EdgeExceptionWithRetryAfter()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.MaxQueue = 1;
-            o.BatchWindowMs = 1000; // the longest allowed: "b" must arrive while "a" still waits, even on a busy machine
-            o.DispatchWhenIdle = false;
-        });
+        // 1000 ms, the longest window allowed: "b" must arrive while "a" still waits, even on a busy machine.
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(1000, o => o.MaxQueue = 1));
         await using var transport = new GrpcEdgeTransport(node.Address);
         var model = Requests.Model;
         var tokens = model.Tokenize(["queued"]);

@@ -58,12 +58,7 @@ public sealed class OutputCheckTests
     [Fact]
     public async Task Infer_OverflowingRowBatchedWithAGoodOne_OnlyTheBadRequestFails()
     {
-        await using var node = await EdgeNode.StartAsync(o =>
-        {
-            o.MaxActivationMagnitude = 3e38;
-            o.BatchWindowMs = 200;
-            o.DispatchWhenIdle = false;
-        });
+        await using var node = await EdgeNode.StartAsync(EdgeNode.Holding(200, o => o.MaxActivationMagnitude = 3e38));
         var expected = Requests.Local([Requests.Texts[0]])[0];
 
         var bad = node.Client.InferAsync(Scaled(1e30f, Encoding.F32), deadline: SplitInferenceTests.Deadline()).ResponseAsync;

@@ -45,12 +45,8 @@ public sealed class EdgeDeathStatusTests
     [Fact]
     public async Task Router_EdgeDiesAfterEarlyHeadersOfAUnaryCall_Unavailable()
     {
-        await using var path = await RelayedEdge.StartAsync(o =>
-        {
-            // Long enough a window that the call is surely admitted and waiting when the edge dies.
-            o.BatchWindowMs = 1000;
-            o.DispatchWhenIdle = false;
-        });
+        // Long enough a window that the call is surely admitted and waiting when the edge dies.
+        await using var path = await RelayedEdge.StartAsync(EdgeNode.Holding(1000));
         using var call = path.Router.Client.InferAsync(Requests.For(["admitted, then the edge dies"], 3), deadline: SplitInferenceTests.Deadline());
         var headers = await call.ResponseHeadersAsync.WaitAsync(EdgeNode.Timeout);
 

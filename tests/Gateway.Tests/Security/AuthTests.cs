@@ -75,9 +75,9 @@ public sealed class AuthTests
     public async Task Infer_RevokedWhileRunning_RefusedWithoutRestart()
     {
         var tokens = new TestTokens();
-        using var dir = new TempDir();
-        var revoked = Path.Combine(dir.Path, "revoked.txt");
-        var (token, jti) = tokens.Issuer.Issue("phone-7", DeviceClaims.StandardTier, TimeSpan.FromHours(1));
+        using var dir = new TempDirectory();
+        var revoked = dir.Combine("revoked.txt");
+        var (token, jti) = tokens.IssueWithId("phone-7");
         var survivor = tokens.Issue("phone-8");
         await using var node = await EdgeNode.StartAsync(settings: tokens.NodeSettings($"--EdgeSplit:Auth:RevocationFile={revoked}", "--EdgeSplit:Auth:RevocationPollSeconds=1"));
         await node.Client.InferAsync(Valid(), TestTokens.Bearer(token), SplitInferenceTests.Deadline());
@@ -237,10 +237,10 @@ public sealed class AuthTests
     [Fact]
     public async Task TokenCommand_KeygenIssue_TokenAccepted()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var keyOut = new StringWriter();
         Assert.Equal(0, await TokenCommandLine.RunAsync(["token", "keygen"], EmptyConfiguration(), keyOut, TextWriter.Null));
-        var keyFile = Path.Combine(dir.Path, "key");
+        var keyFile = dir.Combine("key");
         await File.WriteAllTextAsync(keyFile, keyOut.ToString());
         var tokenOut = new StringWriter();
         var info = new StringWriter();

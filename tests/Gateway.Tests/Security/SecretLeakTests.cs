@@ -8,9 +8,9 @@ public sealed class SecretLeakTests
     public async Task Logs_And_Traces_WhileUsingGoodAndBadTokens_NeverContainATokenOrTheKey()
     {
         var tokens = new TestTokens();
-        using var dir = new TempDir();
-        var revokedFile = Path.Combine(dir.Path, "revoked.txt");
-        var (revoked, revokedId) = tokens.Issuer.Issue("phone-r", DeviceClaims.StandardTier, TimeSpan.FromHours(1));
+        using var dir = new TempDirectory();
+        var revokedFile = dir.Combine("revoked.txt");
+        var (revoked, revokedId) = tokens.IssueWithId("phone-r");
         await File.WriteAllTextAsync(revokedFile, revokedId + "\n");
         var good = tokens.Issue("phone-g");
         var forged = new TestTokens().Issue("phone-f");

@@ -17,7 +17,11 @@ internal sealed class TestTokens
     public string[] NodeSettings(params string[] more) => [$"--EdgeSplit:Auth:SigningKey={Key}", .. more];
 
     public string Issue(string device = "phone-1", string tier = DeviceClaims.StandardTier, TimeSpan? lifetime = null) =>
-        Issuer.Issue(device, tier, lifetime ?? TimeSpan.FromHours(1)).Token;
+        IssueWithId(device, tier, lifetime).Token;
+
+    /// <summary>A token and its id (what a revocation list names); standard tier, one hour, unless told otherwise.</summary>
+    public (string Token, string TokenId) IssueWithId(string device, string tier = DeviceClaims.StandardTier, TimeSpan? lifetime = null) =>
+        Issuer.Issue(device, tier, lifetime ?? TimeSpan.FromHours(1));
 
     public static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 }

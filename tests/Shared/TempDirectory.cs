@@ -1,0 +1,28 @@
+namespace EdgeSplit.Tests.Shared;
+
+/// <summary>A fresh directory under the system's temporary folder, deleted on disposal (a test, or a class fixture).</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        // Created with the process's default permissions (not 0700): containers the tests start may read it.
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edgesplit-test", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Combine(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A child process still holds a file: the system's temporary folder is cleaned in time anyway.
+        }
+    }
+}
