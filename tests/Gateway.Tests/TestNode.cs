@@ -22,7 +22,7 @@ internal abstract class TestNode : IAsyncDisposable
     public GrpcChannel Channel { get; }
 
     /// <summary>Builder step that also sends the app's log lines to <paramref name="logs"/> (when given).</summary>
-    public static Action<WebApplicationBuilder> AlsoLogTo(ILoggerProvider? logs) => builder =>
+    private static Action<WebApplicationBuilder> AlsoLogTo(ILoggerProvider? logs) => builder =>
     {
         if (logs is not null)
         {

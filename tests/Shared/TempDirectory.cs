@@ -5,7 +5,7 @@ public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        // Created with the process's default permissions (not 0700): containers the tests start may read it.
+        // A plain directory, not an owner-only one: the tests' child processes use it for their caches and reports.
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edgesplit-test", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
