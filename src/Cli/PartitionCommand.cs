@@ -54,7 +54,7 @@ internal static class PartitionCommand
                     $"  {stage.Index,2} {stage.Name,-11} {stage.NodeCount,4} nodes {stage.Bytes / 1e6,8:F2} MB  {stage.File}"));
             }
 
-            output.WriteLine($"wrote {directory}/manifest.json");
+            output.WriteLine($"wrote {directory}/{PartitionManifest.FileName}");
             return Task.FromResult(0);
         });
         return command;

@@ -1,11 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
-using EdgeSplit.Inference.Models;
 using EdgeSplit.Inference.Partitioning;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Scenarios.Fleet;
-using EdgeSplit.Scenarios.Links;
-using Spectre.Console;
 
 namespace EdgeSplit.Scenarios;
 

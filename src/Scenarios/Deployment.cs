@@ -1,6 +1,3 @@
-using EdgeSplit.Scenarios.Processes;
-using Spectre.Console;
-
 namespace EdgeSplit.Scenarios;
 
 /// <summary>N edge processes and a router in front of them, on 127.0.0.1, each logging to its own file.</summary>

@@ -1,10 +1,3 @@
-using System.Globalization;
-using EdgeSplit.Inference.Models;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Scenarios.Fleet;
-using EdgeSplit.Scenarios.Processes;
-using Spectre.Console;
-
 namespace EdgeSplit.Scenarios;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using EdgeSplit.Cli;
 using EdgeSplit.Scenarios;
-using EdgeSplit.Scenarios.Fleet;
-using EdgeSplit.Scenarios.Links;
-using Spectre.Console;
 
 var duration = new Option<double>("--duration") { Description = "Seconds the phones keep sending", DefaultValueFactory = _ => 60 };
 var devices = new Option<int>("--devices") { Description = "Simulated phones", DefaultValueFactory = _ => 40 };

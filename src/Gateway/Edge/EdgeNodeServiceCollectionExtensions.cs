@@ -1,6 +1,7 @@
 using EdgeSplit.Gateway.Edge;
 using EdgeSplit.Gateway.Edge.Reading;
 using EdgeSplit.Gateway.Fairness;
+using EdgeSplit.Gateway.Generation;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,27 +12,23 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the edge role of the gateway.</summary>
 public static class EdgeNodeServiceCollectionExtensions
 {
-    /// <summary>Adds the split-inference gRPC service, per-device limits, admission and micro-batching, model host and health checks.</summary>
+    /// <summary>Adds the split-inference and split-generation gRPC services, per-device limits, admission and micro-batching, model and decoder hosts, and health checks.</summary>
     public static EdgeNodeBuilder AddEdgeNode(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddValidatedOptions<EdgeNodeOptions>(configuration, EdgeNodeOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new ModelFactory(ModelHost.LoadFromOptions, OwnsModel: true));
-        services.AddSingleton<ModelHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        services.AddHostedSingleton<ModelHost>();
         services.AddSingleton(sp => new LoadTracker(sp.GetRequiredService<IOptions<EdgeNodeOptions>>().Value.EwmaAlpha));
         services.TryAddSingleton<EdgeSplit.Gateway.Observability.EdgeMetrics>();
-        services.AddSingleton<MicroBatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<MicroBatcher>());
-        services.AddOptions<LimitsOptions>()
-            .Bind(configuration.GetSection(LimitsOptions.SectionName))
-            .ValidateOnStart();
+        services.AddHostedSingleton<MicroBatcher>();
+        services.AddValidatedOptions<LimitsOptions>(configuration, LimitsOptions.SectionName);
         services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<DeviceLimiter>();
         services.AddSingleton<InferencePipeline>();
         services.AddSingleton<MalformedInput>();
-        services.AddEdgeGeneration(configuration);
+        AddSplitGeneration(services, configuration);
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>()
             .Configure<IOptions<EdgeNodeOptions>, MalformedInput>((grpc, edge, malformed) =>
@@ -46,5 +43,15 @@ public static class EdgeNodeServiceCollectionExtensions
         services.AddGrpcHealthChecks()
             .AddCheck<ModelReadyHealthCheck>("model", tags: [EdgeNodeEndpointRouteBuilderExtensions.ReadyTag]);
         return new EdgeNodeBuilder(services);
+    }
+
+    /// <summary>Split generation (the Generate service): options, the decoder host, the decode scheduler and the decoder's readiness.</summary>
+    private static void AddSplitGeneration(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<GenerationOptions>(configuration, GenerationOptions.SectionName);
+        services.AddHostedSingleton<GenerationHost>();
+        services.AddSingleton<GenerationMetrics>();
+        services.AddHostedSingleton<DecodeScheduler>();
+        services.AddHealthChecks().AddCheck<DecoderReadyHealthCheck>("decoder", tags: [EdgeNodeEndpointRouteBuilderExtensions.ReadyTag]);
     }
 }

@@ -37,8 +37,7 @@ public static class AuthServiceCollectionExtensions
             throw new OptionsValidationException(Options.Options.DefaultName, typeof(AuthOptions), validation.Failures);
         }
 
-        services.AddSingleton<RevocationList>();
-        services.AddHostedService(sp => sp.GetRequiredService<RevocationList>());
+        services.AddHostedSingleton<RevocationList>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, RevocationList, TimeProvider, ILoggerFactory>(Configure);

@@ -9,7 +9,7 @@ public sealed record DecoderManifest
     public const string CurrentScheme = "edgesplit-decoder-stages-v1";
 
     /// <summary>File name inside a partition directory.</summary>
-    public const string FileName = "manifest.json";
+    public const string FileName = PartitionManifest.FileName;
 
     /// <summary>SHA-256 of the source model.onnx (lower-case hex).</summary>
     public required string ModelHash { get; init; }

@@ -94,7 +94,7 @@ public sealed class DecoderModel : IDisposable
 
         try
         {
-            return Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(file)).Graph?.Input.Any(i => i.Name == DecoderNames.PastKey(0)) == true;
+            return Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(file)).Graph?.Input.Any(i => i.Name == TensorNames.PastKey(0)) == true;
         }
         catch (Google.Protobuf.InvalidProtocolBufferException)
         {
@@ -175,11 +175,11 @@ public sealed class DecoderModel : IDisposable
                     values[i] = name switch
                     {
                         TensorNames.HiddenIn => current!,
-                        DecoderNames.InputIds => idsValue!,
-                        DecoderNames.AttentionMask => maskValue,
-                        DecoderNames.PositionIds => positionValue,
-                        _ when name == DecoderNames.PastKey(layer) => Track(Past(caches, cacheLayer, past, keys: true), disposables),
-                        _ when name == DecoderNames.PastValue(layer) => Track(Past(caches, cacheLayer, past, keys: false), disposables),
+                        TensorNames.InputIds => idsValue!,
+                        TensorNames.AttentionMask => maskValue,
+                        TensorNames.PositionIds => positionValue,
+                        _ when name == TensorNames.PastKey(layer) => Track(Past(caches, cacheLayer, past, keys: true), disposables),
+                        _ when name == TensorNames.PastValue(layer) => Track(Past(caches, cacheLayer, past, keys: false), disposables),
                         _ => throw new InvalidOperationException($"stage {stage} asks for unknown input '{name}'."),
                     };
                 }
@@ -188,7 +188,7 @@ public sealed class DecoderModel : IDisposable
                 current = outputs[0];
                 for (var o = 1; o < outputs.Count; o++)
                 {
-                    var isKey = _sessions.OutputNames(stage)[o] == DecoderNames.PresentKey(layer);
+                    var isKey = _sessions.OutputNames(stage)[o] == TensorNames.PresentKey(layer);
                     StorePresent(caches, cacheLayer, outputs[o], total, sequence, isKey);
                 }
 

@@ -31,8 +31,8 @@ public static class DecoderModelWriter
         string hidden;
         if (layout == DecoderLayout.Gpt2)
         {
-            var tokens = g.Gather("/transformer/wte/Gather", g.Weight("transformer.wte.weight", 0.02f, dims.Vocab, dims.Hidden), DecoderNames.InputIds);
-            var positions = g.Gather("/transformer/wpe/Gather", g.Weight("transformer.wpe.weight", 0.01f, dims.MaxPositions, dims.Hidden), DecoderNames.PositionIds);
+            var tokens = g.Gather("/transformer/wte/Gather", g.Weight("transformer.wte.weight", 0.02f, dims.Vocab, dims.Hidden), TensorNames.InputIds);
+            var positions = g.Gather("/transformer/wpe/Gather", g.Weight("transformer.wpe.weight", 0.01f, dims.MaxPositions, dims.Hidden), TensorNames.PositionIds);
             hidden = g.Op("Add", "/transformer/Add", tokens, positions);
             for (var layer = 0; layer < dims.Layers; layer++)
             {
@@ -41,11 +41,11 @@ public static class DecoderModelWriter
 
             var final = g.LayerNorm("/transformer/ln_f", "transformer.ln_f", hidden);
             var tied = g.Op("Transpose", "/lm_head/Transpose", [g.Perm(1, 0)], "transformer.wte.weight");
-            g.Node("MatMul", "/lm_head/MatMul", [final, tied], [DecoderNames.Logits]);
+            g.Node("MatMul", "/lm_head/MatMul", [final, tied], [TensorNames.Logits]);
         }
         else
         {
-            hidden = g.Gather("/model/embed_tokens/Gather", g.Weight("model.embed_tokens.weight", 0.02f, dims.Vocab, dims.Hidden), DecoderNames.InputIds);
+            hidden = g.Gather("/model/embed_tokens/Gather", g.Weight("model.embed_tokens.weight", 0.02f, dims.Vocab, dims.Hidden), TensorNames.InputIds);
             var (cos, sin) = g.Rotary();
             for (var layer = 0; layer < dims.Layers; layer++)
             {
@@ -53,7 +53,7 @@ public static class DecoderModelWriter
             }
 
             var final = g.RmsNorm("/model/norm", "model.norm.weight", hidden);
-            g.Node("MatMul", "/lm_head/MatMul", [final, g.Weight("lm_head.weight", 0.02f, dims.Hidden, dims.Vocab)], [DecoderNames.Logits]);
+            g.Node("MatMul", "/lm_head/MatMul", [final, g.Weight("lm_head.weight", 0.02f, dims.Hidden, dims.Vocab)], [TensorNames.Logits]);
         }
 
         g.Graph.Name = layout == DecoderLayout.Gpt2 ? "gpt2" : "llama";
@@ -86,20 +86,20 @@ public static class DecoderModelWriter
         {
             var heads = dims.KvHeads.ToString(CultureInfo.InvariantCulture);
             var headDim = dims.HeadDim.ToString(CultureInfo.InvariantCulture);
-            Graph.Input.Add(Tensor(DecoderNames.InputIds, Int64Type, DecoderNames.BatchDim, DecoderNames.SequenceDim));
-            Graph.Input.Add(Tensor(DecoderNames.AttentionMask, Int64Type, DecoderNames.BatchDim, DecoderNames.TotalDim));
-            Graph.Input.Add(Tensor(DecoderNames.PositionIds, Int64Type, DecoderNames.BatchDim, DecoderNames.SequenceDim));
+            Graph.Input.Add(Tensor(TensorNames.InputIds, Int64Type, TensorNames.BatchDim, TensorNames.SequenceDim));
+            Graph.Input.Add(Tensor(TensorNames.AttentionMask, Int64Type, TensorNames.BatchDim, TensorNames.TotalDim));
+            Graph.Input.Add(Tensor(TensorNames.PositionIds, Int64Type, TensorNames.BatchDim, TensorNames.SequenceDim));
             for (var layer = 0; layer < dims.Layers; layer++)
             {
-                Graph.Input.Add(Tensor(DecoderNames.PastKey(layer), FloatType, DecoderNames.BatchDim, heads, DecoderNames.PastDim, headDim));
-                Graph.Input.Add(Tensor(DecoderNames.PastValue(layer), FloatType, DecoderNames.BatchDim, heads, DecoderNames.PastDim, headDim));
+                Graph.Input.Add(Tensor(TensorNames.PastKey(layer), FloatType, TensorNames.BatchDim, heads, TensorNames.PastDim, headDim));
+                Graph.Input.Add(Tensor(TensorNames.PastValue(layer), FloatType, TensorNames.BatchDim, heads, TensorNames.PastDim, headDim));
             }
 
-            Graph.Output.Add(Tensor(DecoderNames.Logits, FloatType, DecoderNames.BatchDim, DecoderNames.SequenceDim, dims.Vocab.ToString(CultureInfo.InvariantCulture)));
+            Graph.Output.Add(Tensor(TensorNames.Logits, FloatType, TensorNames.BatchDim, TensorNames.SequenceDim, dims.Vocab.ToString(CultureInfo.InvariantCulture)));
             for (var layer = 0; layer < dims.Layers; layer++)
             {
-                Graph.Output.Add(Tensor(DecoderNames.PresentKey(layer), FloatType, DecoderNames.BatchDim, heads, DecoderNames.TotalDim, headDim));
-                Graph.Output.Add(Tensor(DecoderNames.PresentValue(layer), FloatType, DecoderNames.BatchDim, heads, DecoderNames.TotalDim, headDim));
+                Graph.Output.Add(Tensor(TensorNames.PresentKey(layer), FloatType, TensorNames.BatchDim, heads, TensorNames.TotalDim, headDim));
+                Graph.Output.Add(Tensor(TensorNames.PresentValue(layer), FloatType, TensorNames.BatchDim, heads, TensorNames.TotalDim, headDim));
             }
         }
 
@@ -109,8 +109,8 @@ public static class DecoderModelWriter
         /// </summary>
         public string AttentionBias()
         {
-            var seq = Op("Shape", "/model/mask/Shape", [IntAttribute("start", 1), IntAttribute("end", 2)], DecoderNames.PositionIds);
-            var total = Op("Shape", "/model/mask/Shape_1", [IntAttribute("start", 1), IntAttribute("end", 2)], DecoderNames.AttentionMask);
+            var seq = Op("Shape", "/model/mask/Shape", [IntAttribute("start", 1), IntAttribute("end", 2)], TensorNames.PositionIds);
+            var total = Op("Shape", "/model/mask/Shape_1", [IntAttribute("start", 1), IntAttribute("end", 2)], TensorNames.AttentionMask);
             var past = Op("Sub", "/model/mask/Sub", total, seq);
             var zero = Int64Const(0);
             var one = Int64Const(1);
@@ -121,7 +121,7 @@ public static class DecoderModelWriter
             var queryColumn = Op("Unsqueeze", "/model/mask/Unsqueeze", queries, Int64Const1D(1));
             var keyRow = Op("Unsqueeze", "/model/mask/Unsqueeze_1", keys, Int64Const1D(0));
             var causal = Op("LessOrEqual", "/model/mask/LessOrEqual", keyRow, queryColumn);
-            var padding = Op("Cast", "/model/mask/Cast", [new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Bool }], DecoderNames.AttentionMask);
+            var padding = Op("Cast", "/model/mask/Cast", [new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Bool }], TensorNames.AttentionMask);
             var padding4 = Op("Unsqueeze", "/model/mask/Unsqueeze_2", padding, Int64Const1D(1, 2));
             var allowed = Op("And", "/model/mask/And", causal, padding4);
             return Op("Where", "/model/mask/Where", allowed, FloatConst(0f), FloatConst(-1e9f));
@@ -137,7 +137,7 @@ public static class DecoderModelWriter
             }
 
             var invFreq = Initializer("model.rotary_emb.inv_freq", inverse, half);
-            var positions = Op("Cast", "/model/rotary_emb/Cast", [new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = FloatType }], DecoderNames.PositionIds);
+            var positions = Op("Cast", "/model/rotary_emb/Cast", [new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = FloatType }], TensorNames.PositionIds);
             var column = Op("Unsqueeze", "/model/rotary_emb/Unsqueeze", positions, Int64Const1D(2));
             var freqs = Op("Mul", "/model/rotary_emb/Mul", column, invFreq);
             var emb = Op("Concat", "/model/rotary_emb/Concat", [IntAttribute("axis", -1)], freqs, freqs);
@@ -193,10 +193,10 @@ public static class DecoderModelWriter
         /// <summary>Scaled dot-product attention over the cache; writes present.N.key/value and returns [batch, seq, hidden].</summary>
         private string Attention(string n, int layer, string q, string k, string v, string mask)
         {
-            Node("Concat", $"{n}/Concat_k", [DecoderNames.PastKey(layer), k], [DecoderNames.PresentKey(layer)], IntAttribute("axis", 2));
-            Node("Concat", $"{n}/Concat_v", [DecoderNames.PastValue(layer), v], [DecoderNames.PresentValue(layer)], IntAttribute("axis", 2));
-            var keys = RepeatKv($"{n}/repeat_k", DecoderNames.PresentKey(layer));
-            var values = RepeatKv($"{n}/repeat_v", DecoderNames.PresentValue(layer));
+            Node("Concat", $"{n}/Concat_k", [TensorNames.PastKey(layer), k], [TensorNames.PresentKey(layer)], IntAttribute("axis", 2));
+            Node("Concat", $"{n}/Concat_v", [TensorNames.PastValue(layer), v], [TensorNames.PresentValue(layer)], IntAttribute("axis", 2));
+            var keys = RepeatKv($"{n}/repeat_k", TensorNames.PresentKey(layer));
+            var values = RepeatKv($"{n}/repeat_v", TensorNames.PresentValue(layer));
             var kt = Op("Transpose", $"{n}/Transpose_k", [Perm(0, 1, 3, 2)], keys);
             var scores = Op("MatMul", $"{n}/MatMul", q, kt);
             var scaled = Op("Mul", $"{n}/Mul", scores, FloatConst((float)(1.0 / Math.Sqrt(dims.HeadDim))));

@@ -27,23 +27,23 @@ public static partial class DecoderPartitioner
     {
         ArgumentNullException.ThrowIfNull(model);
         var index = new GraphIndex(model.Graph);
-        foreach (var required in new[] { DecoderNames.InputIds, DecoderNames.AttentionMask, DecoderNames.PositionIds })
+        foreach (var required in new[] { TensorNames.InputIds, TensorNames.AttentionMask, TensorNames.PositionIds })
         {
             if (!index.GraphInputs.ContainsKey(required))
             {
-                throw new PartitionException($"the model has no '{required}' input: not a decoder with the exporters' KV signature ({DecoderNames.InputIds}, {DecoderNames.AttentionMask}, {DecoderNames.PositionIds}, past_key_values.N.key/value).");
+                throw new PartitionException($"the model has no '{required}' input: not a decoder with the exporters' KV signature ({TensorNames.InputIds}, {TensorNames.AttentionMask}, {TensorNames.PositionIds}, past_key_values.N.key/value).");
             }
         }
 
         var layers = 0;
-        while (index.GraphInputs.ContainsKey(DecoderNames.PastKey(layers)))
+        while (index.GraphInputs.ContainsKey(TensorNames.PastKey(layers)))
         {
             layers++;
         }
 
         if (layers == 0)
         {
-            throw new PartitionException($"the model has no '{DecoderNames.PastKey(0)}' input: export it with its KV cache (optimum: --task text-generation-with-past).");
+            throw new PartitionException($"the model has no '{TensorNames.PastKey(0)}' input: export it with its KV cache (optimum: --task text-generation-with-past).");
         }
 
         boundaries ??= DetectBoundaries(model.Graph, index, layers);
@@ -58,12 +58,12 @@ public static partial class DecoderPartitioner
         }
 
         var table = FindEmbeddingTable(index);
-        var pastKey = index.GraphInputs[DecoderNames.PastKey(0)].Type.TensorType.Shape.Dim;
+        var pastKey = index.GraphInputs[TensorNames.PastKey(0)].Type.TensorType.Shape.Dim;
         var kvHeads = checked((int)pastKey[1].DimValue);
         var headDim = checked((int)pastKey[3].DimValue);
         var hidden = checked((int)table.Dims[1]);
-        var logits = model.Graph.Output.FirstOrDefault(o => o.Name == DecoderNames.Logits)
-            ?? throw new PartitionException($"the model has no '{DecoderNames.Logits}' output.");
+        var logits = model.Graph.Output.FirstOrDefault(o => o.Name == TensorNames.Logits)
+            ?? throw new PartitionException($"the model has no '{TensorNames.Logits}' output.");
         var vocab = checked((int)logits.Type.TensorType.Shape.Dim[2].DimValue);
 
         var segments = new List<byte[]>();
@@ -74,20 +74,20 @@ public static partial class DecoderPartitioner
             var input = stage == 0 ? null : boundaries[stage - 1];
             var outputs = new List<string>();
             // Sorted, so that a refused cut lists what it could have used in a stable order.
-            var allowed = new SortedSet<string>(StringComparer.Ordinal) { DecoderNames.AttentionMask, DecoderNames.PositionIds };
+            var allowed = new SortedSet<string>(StringComparer.Ordinal) { TensorNames.AttentionMask, TensorNames.PositionIds };
             if (stage == 0)
             {
                 outputs.Add(boundaries[0]);
-                allowed.Add(DecoderNames.InputIds);
+                allowed.Add(TensorNames.InputIds);
             }
             else if (layer is int l)
             {
-                outputs.AddRange([boundaries[stage], DecoderNames.PresentKey(l), DecoderNames.PresentValue(l)]);
-                allowed.UnionWith([DecoderNames.PastKey(l), DecoderNames.PastValue(l)]);
+                outputs.AddRange([boundaries[stage], TensorNames.PresentKey(l), TensorNames.PresentValue(l)]);
+                allowed.UnionWith([TensorNames.PastKey(l), TensorNames.PastValue(l)]);
             }
             else
             {
-                outputs.Add(DecoderNames.Logits);
+                outputs.Add(TensorNames.Logits);
             }
 
             var name = stage == 0 ? "embeddings" : layer is int li ? $"layer.{li}" : "head";
@@ -138,7 +138,7 @@ public static partial class DecoderPartitioner
             }
         }
 
-        var fromTokens = index.DescendantsOf(DecoderNames.InputIds);
+        var fromTokens = index.DescendantsOf(TensorNames.InputIds);
         var boundaries = new List<string>();
         for (var layer = 0; layer < layers; layer++)
         {
@@ -187,7 +187,7 @@ public static partial class DecoderPartitioner
 
     private static TensorProto FindEmbeddingTable(GraphIndex index)
     {
-        foreach (var node in index.Nodes.Where(n => n.OpType == "Gather" && n.Input.Count == 2 && n.Input[1] == DecoderNames.InputIds))
+        foreach (var node in index.Nodes.Where(n => n.OpType == "Gather" && n.Input.Count == 2 && n.Input[1] == TensorNames.InputIds))
         {
             if (index.Initializers.TryGetValue(node.Input[0], out var table) && table.Dims.Count == 2)
             {
@@ -195,19 +195,19 @@ public static partial class DecoderPartitioner
             }
         }
 
-        throw new PartitionException($"no token embedding table (a Gather of '{DecoderNames.InputIds}' from a 2-D initializer).");
+        throw new PartitionException($"no token embedding table (a Gather of '{TensorNames.InputIds}' from a 2-D initializer).");
     }
 
     private static ModelProto BuildSegment(
         ModelProto source, GraphIndex index, int stage, string name, string? inputBoundary, List<string> outputs, SortedSet<string> allowed, int hiddenSize)
     {
         var segment = index.Segment(outputs, inputBoundary, allowed, $"stage {stage} ({name})");
-        var hiddenOut = outputs[0] == DecoderNames.Logits ? null : outputs[0];
+        var hiddenOut = outputs[0] == TensorNames.Logits ? null : outputs[0];
         var graph = segment.ToGraph(name, inputBoundary, hiddenOut);
         var width = hiddenSize.ToString(CultureInfo.InvariantCulture);
         if (inputBoundary is not null)
         {
-            graph.Input.Add(Tensor(TensorNames.HiddenIn, FloatType, DecoderNames.BatchDim, DecoderNames.SequenceDim, width));
+            graph.Input.Add(Tensor(TensorNames.HiddenIn, FloatType, TensorNames.BatchDim, TensorNames.SequenceDim, width));
         }
 
         foreach (var input in index.GraphInputs.Keys.Where(segment.Inputs.Contains))
@@ -218,7 +218,7 @@ public static partial class DecoderPartitioner
         foreach (var output in outputs)
         {
             graph.Output.Add(output == hiddenOut
-                ? Tensor(TensorNames.HiddenOut, FloatType, DecoderNames.BatchDim, DecoderNames.SequenceDim, width)
+                ? Tensor(TensorNames.HiddenOut, FloatType, TensorNames.BatchDim, TensorNames.SequenceDim, width)
                 : source.Graph.Output.First(o => o.Name == output).Clone());
         }
 

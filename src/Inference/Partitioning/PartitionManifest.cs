@@ -6,6 +6,9 @@ public sealed record PartitionManifest
     /// <summary>Version of the cutting rules; a device and an edge must agree on it and on the model hash.</summary>
     public const string CurrentScheme = "edgesplit-stages-v1";
 
+    /// <summary>File name inside a partition directory (a decoder's partition uses the same name).</summary>
+    public const string FileName = "manifest.json";
+
     /// <summary>Model name.</summary>
     public required string ModelId { get; init; }
 

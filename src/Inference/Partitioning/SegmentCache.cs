@@ -51,7 +51,7 @@ public sealed class SegmentCache
     /// <summary>Loads a complete cached partition, or null when absent or incomplete.</summary>
     public PartitionManifest? TryLoad(string directory)
     {
-        var manifestPath = Path.Combine(directory, "manifest.json");
+        var manifestPath = Path.Combine(directory, PartitionManifest.FileName);
         if (!File.Exists(manifestPath))
         {
             return null;
@@ -86,7 +86,7 @@ public sealed class SegmentCache
             WriteAtomically(Path.Combine(directory, stage.File), partition.Segments[stage.Index]);
         }
 
-        WriteAtomically(Path.Combine(directory, "manifest.json"), Encoding.UTF8.GetBytes(partition.Manifest.ToJson()));
+        WriteAtomically(Path.Combine(directory, PartitionManifest.FileName), Encoding.UTF8.GetBytes(partition.Manifest.ToJson()));
     }
 
     private static void WriteAtomically(string path, byte[] bytes)

@@ -1,11 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
 using EdgeSplit.DeviceAgent.Observability;
-using EdgeSplit.Inference.Models;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Scenarios.Fleet;
-using EdgeSplit.Scenarios.Links;
-using Spectre.Console;
 
 namespace EdgeSplit.Cli;
 

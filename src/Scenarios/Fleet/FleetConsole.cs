@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>The fleet's progress console: Spectre.Console on the given writer, wide enough for one line per second in logs.</summary>

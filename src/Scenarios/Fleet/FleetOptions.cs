@@ -1,5 +1,3 @@
-using EdgeSplit.Scenarios.Links;
-
 namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>A fleet load test: how many phones, for how long, how often each sends, and where the report goes.</summary>

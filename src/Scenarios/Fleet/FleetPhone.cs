@@ -1,5 +1,3 @@
-using EdgeSplit.Scenarios.Links;
-
 namespace EdgeSplit.Scenarios.Fleet;
 
 /// <summary>One simulated phone: its number, its class (compute speed and power) and its link to the edge.</summary>

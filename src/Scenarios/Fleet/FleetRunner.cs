@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeSplit.DeviceAgent.Edge;
@@ -8,9 +7,6 @@ using EdgeSplit.DeviceAgent.Energy;
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.Inference.Runtime;
-using EdgeSplit.Scenarios.Links;
-using Spectre.Console;
 
 namespace EdgeSplit.Scenarios.Fleet;
 

@@ -1,5 +1,4 @@
 using EdgeSplit.DeviceAgent.Energy;
-using EdgeSplit.Scenarios.Links;
 
 namespace EdgeSplit.Scenarios.Fleet;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using EdgeSplit.Scenarios.Links;
 using HdrHistogram;
 
 namespace EdgeSplit.Scenarios.Fleet;

@@ -1,6 +1,5 @@
 using EdgeSplit.DeviceAgent.Execution;
 using EdgeSplit.DeviceAgent.Planning;
-using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 
 namespace EdgeSplit.Scenarios.Fleet;

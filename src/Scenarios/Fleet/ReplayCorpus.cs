@@ -1,4 +1,3 @@
-using EdgeSplit.Inference.Runtime;
 using EdgeSplit.Inference.Text;
 
 namespace EdgeSplit.Scenarios.Fleet;

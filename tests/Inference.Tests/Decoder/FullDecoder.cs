@@ -34,18 +34,18 @@ internal sealed class FullDecoder : IDisposable
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [1, s]);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, mask.Length]);
         using var positionValue = OrtValue.CreateTensorValueFromMemory(positions, [1, s]);
-        var names = new List<string> { DecoderNames.InputIds, DecoderNames.AttentionMask, DecoderNames.PositionIds };
+        var names = new List<string> { TensorNames.InputIds, TensorNames.AttentionMask, TensorNames.PositionIds };
         var values = new List<OrtValue> { idsValue, maskValue, positionValue };
         for (var l = 0; l < _layers; l++)
         {
-            names.AddRange([DecoderNames.PastKey(l), DecoderNames.PastValue(l)]);
+            names.AddRange([TensorNames.PastKey(l), TensorNames.PastValue(l)]);
             values.AddRange([_past[2 * l], _past[(2 * l) + 1]]);
         }
 
-        var outputNames = new List<string> { DecoderNames.Logits };
+        var outputNames = new List<string> { TensorNames.Logits };
         for (var l = 0; l < _layers; l++)
         {
-            outputNames.AddRange([DecoderNames.PresentKey(l), DecoderNames.PresentValue(l)]);
+            outputNames.AddRange([TensorNames.PresentKey(l), TensorNames.PresentValue(l)]);
         }
 
         var outputs = _session.Run(_runOptions, names, values, outputNames);
