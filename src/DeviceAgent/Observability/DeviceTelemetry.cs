@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using EdgeSplit.Contracts.Telemetry;
 using EdgeSplit.DeviceAgent.Energy;
 
 namespace EdgeSplit.DeviceAgent.Observability;
@@ -14,9 +15,6 @@ public sealed class DeviceTelemetry : IDisposable
 {
     /// <summary>Meter and activity source name.</summary>
     public const string Name = "EdgeSplit.DeviceAgent";
-
-    private static readonly IReadOnlyList<double> SecondsBuckets =
-        [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
@@ -38,9 +36,9 @@ public sealed class DeviceTelemetry : IDisposable
         _cut = _meter.CreateHistogram("edgesplit.device.cut", "{stage}", "Cut chosen: stages [0,k) ran on the device",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 7, 8] });
         _actual = _meter.CreateHistogram("edgesplit.device.latency", "s", "Actual end-to-end latency",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
         _predicted = _meter.CreateHistogram("edgesplit.device.latency.predicted", "s", "Latency the planner predicted for the chosen cut",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
         _bytesSent = _meter.CreateCounter<long>("edgesplit.device.bytes_sent", "By", "Activation bytes sent to the edge, by route");
         _bytesReceived = _meter.CreateCounter<long>("edgesplit.device.bytes_received", "By", "Reply bytes received from the edge, by route");
         _computeTime = _meter.CreateCounter<double>("edgesplit.device.compute.time", "s", "Device compute spent: heads, full local runs and local tails (cancelled ones up to their cancellation), by route");

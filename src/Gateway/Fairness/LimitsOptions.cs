@@ -1,3 +1,5 @@
+using EdgeSplit.Gateway.Security;
+
 namespace EdgeSplit.Gateway.Fairness;
 
 /// <summary>Per-device and global limits of the edge (<c>EdgeSplit:Limits</c>), validated at start.</summary>
@@ -15,8 +17,8 @@ public sealed class LimitsOptions
     /// </summary>
     public Dictionary<string, TierLimits> Tiers { get; set; } = new(StringComparer.Ordinal)
     {
-        ["standard"] = new TierLimits { RequestsPerSecond = 20, Burst = 40, MaxStreams = 4, MaxQueued = 16 },
-        ["bulk"] = new TierLimits { RequestsPerSecond = 200, Burst = 400, MaxStreams = 16, MaxQueued = 64 },
+        [DeviceClaims.StandardTier] = new TierLimits { RequestsPerSecond = 20, Burst = 40, MaxStreams = 4, MaxQueued = 16 },
+        [DeviceClaims.BulkTier] = new TierLimits { RequestsPerSecond = 200, Burst = 400, MaxStreams = 16, MaxQueued = 64 },
         [AnonymousTier] = new TierLimits(),
     };
 

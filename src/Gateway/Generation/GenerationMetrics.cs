@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EdgeSplit.Contracts.Telemetry;
 using EdgeSplit.Gateway.Observability;
 
 namespace EdgeSplit.Gateway.Generation;
@@ -19,9 +20,9 @@ internal sealed class GenerationMetrics
         var meter = meterFactory.Create(EdgeMetrics.MeterName);
         _tokens = meter.CreateCounter<long>("edgesplit.generation.tokens", "{token}", "Tokens generated (prefill and decode); its rate is tokens/s");
         _timePerToken = meter.CreateHistogram("edgesplit.generation.time_per_output_token", "s", "Node time from a decode row's receipt to its token",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
         _batchSessions = meter.CreateHistogram("edgesplit.generation.batch.sessions", "{session}", "Sessions per decode run",
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = HistogramBuckets.Counts });
         _refused = meter.CreateCounter<long>("edgesplit.generation.refused", "{session}", "Sessions refused, by reason");
         meter.CreateObservableGauge("edgesplit.generation.sessions", () => _sessions(), "{session}", "Open generation sessions");
         meter.CreateObservableGauge("edgesplit.generation.kv.used", () => _kvBytes(), "By", "KV-cache bytes in use");

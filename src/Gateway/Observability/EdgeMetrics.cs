@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using EdgeSplit.Contracts.Telemetry;
 
 namespace EdgeSplit.Gateway.Observability;
 
@@ -11,9 +12,6 @@ public sealed class EdgeMetrics : IDisposable
 {
     /// <summary>Meter name to subscribe to.</summary>
     public const string MeterName = "EdgeSplit.Edge";
-
-    private static readonly IReadOnlyList<double> SecondsBuckets =
-        [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly Meter _meter;
     private readonly Histogram<double> _duration;
@@ -34,12 +32,12 @@ public sealed class EdgeMetrics : IDisposable
     public EdgeMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
+        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds };
         _duration = _meter.CreateHistogram("edgesplit.edge.request.duration", "s", "Time from arrival to reply, per request", advice: seconds);
         _queue = _meter.CreateHistogram("edgesplit.edge.queue.duration", "s", "Time a request waited for its batch to start", advice: seconds);
         _compute = _meter.CreateHistogram("edgesplit.edge.compute.duration", "s", "ONNX Runtime time of the batch a request ran in", advice: seconds);
         _batchRows = _meter.CreateHistogram("edgesplit.edge.batch.rows", "{row}", "Rows per executed micro-batch",
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = HistogramBuckets.Counts });
         _rejected = _meter.CreateCounter<long>("edgesplit.edge.rejected", "{request}", "Requests refused because the queue was full");
         _expired = _meter.CreateCounter<long>("edgesplit.edge.expired", "{request}", "Requests dropped because their deadline passed before compute");
         _invalid = _meter.CreateCounter<long>("edgesplit.edge.invalid", "{request}", "Requests refused as malformed or for another model");

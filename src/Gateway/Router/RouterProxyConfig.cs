@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using EdgeSplit.Contracts.V1;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -20,7 +21,7 @@ internal static class RouterProxyConfig
             ClusterId = ClusterId,
 
             // Only the split-inference service is proxied; health, readiness and metrics are the router's own.
-            Match = new RouteMatch { Path = "/edgesplit.v1.SplitInference/{**method}" },
+            Match = new RouteMatch { Path = $"/{SplitInference.Descriptor.FullName}/{{**method}}" },
         },
 
         // A Generate stream is one HTTP/2 request: YARP forwards all of it to the edge it picked, so a session
@@ -29,7 +30,7 @@ internal static class RouterProxyConfig
         {
             RouteId = GenerationRouteId,
             ClusterId = ClusterId,
-            Match = new RouteMatch { Path = "/edgesplit.v1.SplitGeneration/{**method}" },
+            Match = new RouteMatch { Path = $"/{SplitGeneration.Descriptor.FullName}/{{**method}}" },
         },
     ];
 

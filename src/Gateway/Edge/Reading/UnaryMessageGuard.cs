@@ -1,4 +1,6 @@
+using System.Collections.Frozen;
 using System.IO.Pipelines;
+using EdgeSplit.Contracts.V1;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace EdgeSplit.Gateway.Edge.Reading;
@@ -12,14 +14,20 @@ namespace EdgeSplit.Gateway.Edge.Reading;
 /// </summary>
 internal sealed class UnaryMessageGuard(RequestDelegate next, MalformedInput malformed)
 {
-    private const string Service = "/edgesplit.v1.SplitInference";
+    private static readonly PathString Service = "/" + SplitInference.Descriptor.FullName;
+
+    /// <summary>The service's unary methods, as the proto declares them (Infer, GetManifest).</summary>
+    private static readonly FrozenSet<string> UnaryMethods = SplitInference.Descriptor.Methods
+        .Where(m => !m.IsClientStreaming && !m.IsServerStreaming)
+        .Select(m => "/" + m.Name)
+        .ToFrozenSet(StringComparer.Ordinal);
 
     public Task InvokeAsync(HttpContext context)
     {
         if (HttpMethods.IsPost(context.Request.Method)
             && context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
             && context.Request.Path.StartsWithSegments(Service, StringComparison.Ordinal, out var method)
-            && method.Value is "/Infer" or "/GetManifest")
+            && method.Value is { } name && UnaryMethods.Contains(name))
         {
             var encoding = context.Request.Headers["grpc-encoding"].ToString();
             var reader = new FrameCheckingReader(context.Request.BodyReader, encoding is not ("" or "identity"), malformed);
