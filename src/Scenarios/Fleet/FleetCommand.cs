@@ -77,7 +77,7 @@ internal static class FleetCommand
         if (summary.Energy is { } energy)
         {
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"device energy {energy.MeanMillijoules:F1} mJ/request vs {energy.MeanLocalMillijoules:F1} mJ all-local: {energy.SavedPercent:F0}% saved"));
+                $"device energy {energy.MeanMillijoules:F1} mJ/request vs {energy.MeanLocalMillijoules:F1} mJ all-local: {energy.FormatSaved()} saved"));
         }
 
         if (reportDirectory is not null)

@@ -258,5 +258,5 @@ internal static class FleetReportWriter
 
     private static string EnergyCells(EnergySummary? energy, string cell = "td") => energy is null
         ? $"<{cell}>-</{cell}><{cell}>-</{cell}><{cell}>-</{cell}>"
-        : string.Create(CultureInfo.InvariantCulture, $"<{cell}>{energy.MeanMillijoules:F1}</{cell}><{cell}>{energy.MeanLocalMillijoules:F1}</{cell}><{cell}>{energy.SavedPercent:F0}%</{cell}>");
+        : string.Create(CultureInfo.InvariantCulture, $"<{cell}>{energy.MeanMillijoules:F1}</{cell}><{cell}>{energy.MeanLocalMillijoules:F1}</{cell}><{cell}>{energy.FormatSaved()}</{cell}>");
 }

@@ -118,7 +118,11 @@ internal sealed record EnergySummary(
     double SavedPercent,
     double MeanComputeMs,
     double MeanBytesUp,
-    double MeanBytesDown);
+    double MeanBytesDown)
+{
+    /// <summary>The saving in whole percent, as people read it ("12%"); one that rounds to zero reads "0%", not "-0%".</summary>
+    public string FormatSaved() => string.Create(CultureInfo.InvariantCulture, $"{Math.Round(SavedPercent) + 0.0:F0}%");
+}
 
 /// <summary>A device class and how many phones of the fleet are of it.</summary>
 internal sealed record DeviceMixEntry(string Name, double SpeedFactor, double ComputeWatts, int Devices);

@@ -88,4 +88,12 @@ public sealed class FleetReportWriterTests : IDisposable
     }
 
     private static FleetSample Sample(double at, string route, int cut) => new(at, 20, route, cut, true, 0, "midrange") { Link = "wifi", LocalMs = 30 };
+
+    [Theory]
+    [InlineData(91.7, "92%")]
+    [InlineData(-63.9, "-64%")]
+    [InlineData(-0.3, "0%")] // rounds to zero: no "-0%" in the report or on the console
+    [InlineData(0.4, "0%")]
+    public void FormatSaved_WholePercentWithoutNegativeZero(double savedPercent, string expected) =>
+        Assert.Equal(expected, new EnergySummary(1, 1, 1, savedPercent, 0, 0, 0).FormatSaved());
 }
