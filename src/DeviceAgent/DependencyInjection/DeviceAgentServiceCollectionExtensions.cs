@@ -15,7 +15,8 @@ public static class DeviceAgentServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="SplitAgent"/> with validated <see cref="DeviceAgentOptions"/> (checked when first
     /// resolved, or at host start with ValidateOnStart), <see cref="TimeProvider.System"/> unless one is registered,
-    /// and the bundled model unless <see cref="DeviceAgentBuilder.WithModel"/> says otherwise.
+    /// <see cref="DeviceTelemetry"/> on the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/> when one is
+    /// registered, and the bundled model unless <see cref="DeviceAgentBuilder.WithModel"/> says otherwise.
     /// </summary>
     public static DeviceAgentBuilder AddDeviceAgent(this IServiceCollection services, Action<DeviceAgentOptions>? configure = null)
     {

@@ -17,6 +17,7 @@ public sealed class DeviceTelemetry : IDisposable
     public const string Name = "EdgeSplit.DeviceAgent";
 
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Counter<long> _requests;
     private readonly Histogram<int> _cut;
     private readonly Histogram<double> _actual;
@@ -28,10 +29,27 @@ public sealed class DeviceTelemetry : IDisposable
     private readonly Counter<double> _energyLocal;
     private readonly List<Func<bool>> _breakers = [];
 
-    /// <summary>Creates the instruments on their own meter (the CLI has no DI container).</summary>
+    /// <summary>Creates the instruments on a meter of their own, disposed with this object (for callers without DI, like the CLI).</summary>
     public DeviceTelemetry()
+        : this(new Meter(Name), ownsMeter: true)
     {
-        _meter = new Meter(Name);
+    }
+
+    /// <summary>
+    /// Creates the instruments on a meter from <paramref name="meterFactory"/>, the one a host's DI container
+    /// registers: the meter is scoped to that container and disposed with it, so two hosts in one process
+    /// (or two tests) keep their measurements apart. <c>AddDeviceAgent</c> uses this constructor whenever an
+    /// <see cref="IMeterFactory"/> is registered.
+    /// </summary>
+    public DeviceTelemetry(IMeterFactory meterFactory)
+        : this((meterFactory ?? throw new ArgumentNullException(nameof(meterFactory))).Create(Name), ownsMeter: false)
+    {
+    }
+
+    private DeviceTelemetry(Meter meter, bool ownsMeter)
+    {
+        _meter = meter;
+        _ownsMeter = ownsMeter;
         _requests = _meter.CreateCounter<long>("edgesplit.device.requests", "{request}", "Answered requests by route (edge, local, fallback)");
         _cut = _meter.CreateHistogram("edgesplit.device.cut", "{stage}", "Cut chosen: stages [0,k) ran on the device",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 7, 8] });
@@ -87,8 +105,14 @@ public sealed class DeviceTelemetry : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _meter.Dispose();
+    /// <summary>Disposes the meter this object created; a meter from an <see cref="IMeterFactory"/> is the factory's to dispose.</summary>
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 
     private int CountOpen()
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Tests.Execution;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,5 +35,56 @@ public sealed class AddDeviceAgentTests(AgentModelFixture fixture) : IClassFixtu
         // The run took, on the agent's clock, what the scripted phone says for every stage.
         var tokens = fixture.Model.Tokenize([Text]).Sequence;
         Assert.Equal(phone.Sum(c => c.At(tokens)), result.ActualMs, 3);
+    }
+
+    [Fact]
+    public async Task WithHostMetrics_AgentMeasuresOnTheHostsMeterAndTheHostDisposesIt()
+    {
+        var clock = new FakeTimeProvider();
+        var phone = Enumerable.Repeat(new LinearStageCost(1, 0.5), fixture.Model.StageCount).ToArray();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddMetrics();
+        services.AddDeviceAgent().WithCompute(_ => new ScriptedDeviceCompute(fixture.Model, phone, clock));
+        var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var routes = new List<string?>();
+        var completed = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Meter.Name == DeviceTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+            MeasurementsCompleted = (_, _) => Interlocked.Increment(ref completed),
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            if (instrument.Name == "edgesplit.device.requests")
+            {
+                lock (routes)
+                {
+                    routes.Add(tags.ToArray().Single(t => t.Key == "route").Value as string);
+                }
+            }
+        });
+        listener.Start();
+
+        var agent = provider.GetRequiredService<SplitAgent>();
+        await agent.EmbedAsync(Text);
+
+        // The agent's telemetry is on the host's meter: the one request it answered, and nothing from elsewhere.
+        lock (routes)
+        {
+            Assert.Equal(["local"], routes);
+        }
+
+        // The container owns that meter: disposing the host ends its instruments.
+        Assert.Equal(0, Volatile.Read(ref completed));
+        await provider.DisposeAsync();
+        Assert.True(Volatile.Read(ref completed) > 0, "disposing the host should complete the agent's instruments");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Observability;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
@@ -255,13 +256,16 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     [Fact]
     public async Task EmbedAsync_WithTelemetry_CountsRequestByRoute()
     {
-        using var telemetry = new DeviceTelemetry();
+        // A meter from its own factory: the listener hears this agent only, not another test's on the same meter name.
+        await using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = metrics.GetRequiredService<IMeterFactory>();
+        using var telemetry = new DeviceTelemetry(factory);
         var routes = new List<string?>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (ReferenceEquals(instrument.Meter.Name, DeviceTelemetry.Name) || instrument.Meter.Name == DeviceTelemetry.Name)
+                if (instrument.Meter.Scope == factory && instrument.Meter.Name == DeviceTelemetry.Name)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -281,8 +285,12 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
 
         await agent.EmbedAsync(Text);
+        await agent.EmbedAsync(Text);
 
-        Assert.Contains("local", routes);
+        lock (routes)
+        {
+            Assert.Equal(["local", "local"], routes);
+        }
     }
 
     [Fact]
