@@ -24,7 +24,6 @@ public static class EdgeNodeServiceCollectionExtensions
         services.TryAddSingleton<EdgeSplit.Gateway.Observability.EdgeMetrics>();
         services.AddHostedSingleton<MicroBatcher>();
         services.AddValidatedOptions<LimitsOptions>(configuration, LimitsOptions.SectionName);
-        services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<DeviceLimiter>();
         services.AddSingleton<InferencePipeline>();
         services.AddSingleton<MalformedInput>();

@@ -1,9 +1,13 @@
+using System.ComponentModel.DataAnnotations;
 using EdgeSplit.Gateway.Security;
 
 namespace EdgeSplit.Gateway.Fairness;
 
-/// <summary>Per-device and global limits of the edge (<c>EdgeSplit:Limits</c>), validated at start.</summary>
-public sealed class LimitsOptions
+/// <summary>
+/// Per-device and global limits of the edge (<c>EdgeSplit:Limits</c>), validated at start: ranges on the
+/// properties, and every tier present with its own limits in range (messages name the tier's key).
+/// </summary>
+public sealed class LimitsOptions : IValidatableObject
 {
     /// <summary>Configuration section.</summary>
     public const string SectionName = "EdgeSplit:Limits";
@@ -22,6 +26,26 @@ public sealed class LimitsOptions
         [AnonymousTier] = new TierLimits(),
     };
 
-    /// <summary>Inference calls (unary calls in progress plus open streams) the node holds at once, all devices together (default 4096).</summary>
+    /// <summary>Inference calls (unary calls in progress plus open streams) the node holds at once, all devices together (default 4096; 1 to 1,000,000).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "EdgeSplit:Limits:MaxConcurrentCalls must be between 1 and 1000000.")]
     public int MaxConcurrentCalls { get; set; } = 4096;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var tier in DeviceClaims.Tiers.Append(AnonymousTier).Where(t => !Tiers.ContainsKey(t)))
+        {
+            yield return new ValidationResult($"{SectionName}:Tiers:{tier} is missing.", [nameof(Tiers)]);
+        }
+
+        foreach (var (tier, limits) in Tiers)
+        {
+            var results = new List<ValidationResult>();
+            Validator.TryValidateObject(limits, new ValidationContext(limits), results, validateAllProperties: true);
+            foreach (var result in results)
+            {
+                yield return new ValidationResult($"{SectionName}:Tiers:{tier}:{result.ErrorMessage}", [nameof(Tiers)]);
+            }
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using EdgeSplit.DeviceAgent.Observability;
 using EdgeSplit.DeviceAgent.Tests.Execution;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,45 +45,18 @@ public sealed class AddDeviceAgentTests(AgentModelFixture fixture) : IClassFixtu
         services.AddSingleton<TimeProvider>(clock);
         services.AddMetrics();
         services.AddDeviceAgent().WithCompute(_ => new ScriptedDeviceCompute(fixture.Model, phone, clock));
-        var provider = services.BuildServiceProvider();
-        var factory = provider.GetRequiredService<IMeterFactory>();
-        var routes = new List<string?>();
-        var completed = 0;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Meter.Name == DeviceTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-            MeasurementsCompleted = (_, _) => Interlocked.Increment(ref completed),
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
-        {
-            if (instrument.Name == "edgesplit.device.requests")
-            {
-                lock (routes)
-                {
-                    routes.Add(tags.ToArray().Single(t => t.Key == "route").Value as string);
-                }
-            }
-        });
-        listener.Start();
+        await using var provider = services.BuildServiceProvider();
+        using var routes = new RequestRoutes(provider.GetRequiredService<IMeterFactory>());
 
         var agent = provider.GetRequiredService<SplitAgent>();
         await agent.EmbedAsync(Text);
 
         // The agent's telemetry is on the host's meter: the one request it answered, and nothing from elsewhere.
-        lock (routes)
-        {
-            Assert.Equal(["local"], routes);
-        }
+        Assert.Equal(["local"], routes.Routes);
 
         // The container owns that meter: disposing the host ends its instruments.
-        Assert.Equal(0, Volatile.Read(ref completed));
+        Assert.False(routes.Completed);
         await provider.DisposeAsync();
-        Assert.True(Volatile.Read(ref completed) > 0, "disposing the host should complete the agent's instruments");
+        Assert.True(routes.Completed, "disposing the host should complete the agent's instruments");
     }
 }

@@ -1,7 +1,5 @@
-using System.Diagnostics.Metrics;
 using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Observability;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.DeviceAgent.Tests.Execution;
@@ -257,40 +255,14 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     public async Task EmbedAsync_WithTelemetry_CountsRequestByRoute()
     {
         // A meter from its own factory: the listener hears this agent only, not another test's on the same meter name.
-        await using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var factory = metrics.GetRequiredService<IMeterFactory>();
-        using var telemetry = new DeviceTelemetry(factory);
-        var routes = new List<string?>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Meter.Name == DeviceTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
-        {
-            if (instrument.Name == "edgesplit.device.requests")
-            {
-                lock (routes)
-                {
-                    routes.Add(tags.ToArray().Single(t => t.Key == "route").Value as string);
-                }
-            }
-        });
-        listener.Start();
+        using var routes = RequestRoutes.OnOwnFactory();
+        using var telemetry = new DeviceTelemetry(routes.Factory);
         await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
 
         await agent.EmbedAsync(Text);
         await agent.EmbedAsync(Text);
 
-        lock (routes)
-        {
-            Assert.Equal(["local", "local"], routes);
-        }
+        Assert.Equal(["local", "local"], routes.Routes);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace EdgeSplit.Gateway.Tests.Edge;
 
 public sealed class EdgeNodeOptionsTests
@@ -12,7 +10,7 @@ public sealed class EdgeNodeOptionsTests
         Assert.Equal(4 * 1024 * 1024, options.MaxStreamReplyBytes);
         Assert.Equal(65504, options.MaxActivationMagnitude);
         Assert.False(options.CpuMemoryArena);
-        Assert.Empty(Validate(options));
+        Assert.Empty(OptionsErrors.Of(options));
     }
 
     [Theory]
@@ -24,13 +22,6 @@ public sealed class EdgeNodeOptionsTests
         var info = typeof(EdgeNodeOptions).GetProperty(property)!;
         info.SetValue(options, Convert.ChangeType(value, info.PropertyType, System.Globalization.CultureInfo.InvariantCulture));
 
-        Assert.Contains(expected, Validate(options));
-    }
-
-    private static List<string> Validate(EdgeNodeOptions options)
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        return [.. results.Select(r => r.ErrorMessage!)];
+        Assert.Contains(expected, OptionsErrors.Of(options));
     }
 }
