@@ -48,31 +48,29 @@ internal static class GenerateCommand
                 SplitMode.Fixed when choice.Cut < 1 || choice.Cut > decoder.StageCount =>
                     throw new CliException($"--split {choice.Cut} is out of range: this decoder has {decoder.StageCount} stages (1..{decoder.StageCount})."),
                 SplitMode.Fixed => choice.Cut == decoder.StageCount ? null : choice.Cut,
-                _ => -1,
+                _ => null,
             };
-            if (cut == -1 || result.GetValue(explain))
+            var generator = new SplitGenerator(decoder, link)
             {
-                var (prefill, decode) = GenerationPlanner.MeasureDevice(decoder, promptIds);
-                var edgeCosts = link is null ? null : await GenerationPlanner.MeasureEdgeAsync(decoder, link, promptIds, cancellation);
-                var costs = new GenerationCosts(prefill, decode, edgeCosts?.PrefillMsPerToken, edgeCosts?.DecodeMs, edgeCosts?.RoundTripMs ?? 0, edgeCosts?.BytesPerMs ?? 1);
-                var plan = GenerationPlanner.Plan(costs, decoder.StageCount, decoder.Manifest.HiddenSize, promptIds.Count, tokens);
-                if (cut == -1)
+                OnFailover = ex => result.InvocationConfiguration.Error.WriteLine($"edge failed ({ex.GetType().Name}: {ex.Message}); continuing on the device"),
+            };
+            var request = new GenerationRequest { Prompt = promptIds, MaxNewTokens = tokens, Sampling = sampling };
+            if (choice.Mode == SplitMode.Auto || result.GetValue(explain))
+            {
+                var plan = await generator.PlanAsync(request, cancellation);
+                if (choice.Mode == SplitMode.Auto)
                 {
                     cut = plan.Cut;
                 }
 
                 if (result.GetValue(explain))
                 {
-                    await result.InvocationConfiguration.Error.WriteLineAsync(GenerationPlanner.Explain(plan, decoder.StageCount));
+                    await result.InvocationConfiguration.Error.WriteLineAsync(plan.Explain());
                 }
             }
 
-            var generator = new SplitGenerator(decoder, link)
-            {
-                OnFailover = ex => result.InvocationConfiguration.Error.WriteLine($"edge failed ({ex.GetType().Name}: {ex.Message}); continuing on the device"),
-            };
+            request = request with { Cut = cut };
             var asJson = result.GetValue(json);
-            var request = new GenerationRequest { Prompt = promptIds, MaxNewTokens = tokens, Cut = cut, Sampling = sampling };
             var clock = Stopwatch.StartNew();
             double? firstMs = null;
             var count = 0;

@@ -106,22 +106,6 @@ internal static class GenerationPlanner
         }
     }
 
-    /// <summary>The plan as text, one line per option.</summary>
-    public static string Explain(GenerationPlan plan, int stages)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        var lines = new List<string> { "cut   first token ms   per token ms   total ms" };
-        foreach (var row in plan.Options.OrderBy(r => r.Cut))
-        {
-            var name = row.Cut == stages ? "local" : row.Cut.ToString(CultureInfo.InvariantCulture);
-            var chosen = (plan.Cut ?? stages) == row.Cut ? "  <- chosen" : string.Empty;
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{name,-5} {row.FirstTokenMs,15:F2} {row.PerTokenMs,14:F2} {row.TotalMs,10:F1}{chosen}"));
-        }
-
-        lines.Add(plan.Reason);
-        return string.Join(Environment.NewLine, lines);
-    }
-
     private static GenerationPlanRow Row(int cut, double first, double perToken, int newTokens) =>
         new(cut, first, perToken, first + (perToken * Math.Max(0, newTokens - 1)));
 

@@ -23,21 +23,29 @@ public sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory? e
     /// <summary>Times the tail's KV was rebuilt on the device from the retained cut rows (one prefill of [k, N) each).</summary>
     public int TailRebuilds { get; private set; }
 
+    /// <summary>
+    /// Picks the session's cut the way <c>generate --split auto</c> does: measures this device's per-stage prefill and
+    /// decode costs (one warm-up, then one prefill and one decode step) and, with an edge, the edge's tail time per
+    /// token, the round trip and the link's throughput (a probe session at cut 1: one prefill, three decode steps);
+    /// then predicts local and every cut for the request's prompt and length and picks the smallest total time.
+    /// The request's own cut is ignored: generate with <c>request with { Cut = plan.Cut }</c>. An edge that cannot be
+    /// reached, or one behind a link other than <see cref="GenerationLinkFactory"/>'s (whose replies carry the node's
+    /// own time), is not measured, and the plan is local with the reason saying so.
+    /// </summary>
+    public async Task<GenerationPlan> PlanAsync(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        ValidatePrompt(request);
+        var (prefill, decode) = GenerationPlanner.MeasureDevice(model, request.Prompt);
+        var edgeCosts = edge is null ? null : await GenerationPlanner.MeasureEdgeAsync(model, edge, request.Prompt, cancellationToken);
+        var costs = new GenerationCosts(prefill, decode, edgeCosts?.PrefillMsPerToken, edgeCosts?.DecodeMs, edgeCosts?.RoundTripMs ?? 0, edgeCosts?.BytesPerMs ?? 1);
+        return GenerationPlanner.Plan(costs, model.StageCount, model.Manifest.HiddenSize, request.Prompt.Count, request.MaxNewTokens);
+    }
+
     /// <summary>Generates the tokens one by one.</summary>
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ValidatePrompt(request);
         request.Sampling.Validate();
-        if (request.Prompt.Count == 0)
-        {
-            throw new ArgumentException("the prompt has no tokens.");
-        }
-
-        foreach (var id in request.Prompt.Where(id => id < 0 || id >= model.Manifest.VocabSize).Take(1))
-        {
-            throw new ArgumentException($"prompt token {id} has no row in this decoder's {model.Manifest.VocabSize}-token vocabulary: the tokenizer does not belong to the model.");
-        }
-
         var stages = model.StageCount;
         var cut = request.Cut ?? stages;
         if (cut < 1 || cut > stages)
@@ -143,4 +151,18 @@ public sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory? e
 
     private static bool IsEdgeFailure(Exception ex, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && ex is not ArgumentException;
+
+    private void ValidatePrompt(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Prompt.Count == 0)
+        {
+            throw new ArgumentException("the prompt has no tokens.");
+        }
+
+        foreach (var id in request.Prompt.Where(id => id < 0 || id >= model.Manifest.VocabSize).Take(1))
+        {
+            throw new ArgumentException($"prompt token {id} has no row in this decoder's {model.Manifest.VocabSize}-token vocabulary: the tokenizer does not belong to the model.");
+        }
+    }
 }

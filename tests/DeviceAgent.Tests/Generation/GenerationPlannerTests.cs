@@ -18,7 +18,7 @@ public sealed class GenerationPlannerTests
         Assert.Equal(1, plan.Cut);
         Assert.Equal(6, plan.Options.Count);
         Assert.Contains("cut 1 is fastest", plan.Reason);
-        Assert.Contains("<- chosen", GenerationPlanner.Explain(plan, 6).Split('\n').Single(l => l.StartsWith("1 ", StringComparison.Ordinal)));
+        Assert.Contains("<- chosen", plan.Explain().Split('\n').Single(l => l.StartsWith("1 ", StringComparison.Ordinal)));
     }
 
     [Fact]
