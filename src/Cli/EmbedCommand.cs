@@ -22,7 +22,7 @@ internal static class EmbedCommand
         var file = new Option<FileInfo?>("--file") { Description = "Embed the non-empty lines of this file, one request each" };
         var interval = new Option<int>("--interval-ms") { Description = "Pause between requests with --file", DefaultValueFactory = _ => 0 };
         var slowdown = new Option<double>("--device-slowdown") { Description = "Emulate a device this many times slower (benchmarks)", DefaultValueFactory = _ => 1 };
-        var verbose = new Option<bool>("--verbose") { Description = "Log the agent's decisions, fallbacks and circuit changes to stderr" };
+        var verbose = new Option<bool>("--verbose") { Description = "Also log the agent's decisions, fallbacks and circuit changes to stderr (warnings always are)" };
         var texts = new Argument<string[]>("text") { Description = "Texts to embed", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("embed", "Embed texts with the split model.")
         {
@@ -60,7 +60,8 @@ internal static class EmbedCommand
             var options = AgentOptions(choice, policy, result.GetValue(objective)!, result.GetValue(budget), result.GetValue(slowdown));
             options.Planner.Power = power;
             await using var transport = edgeUrl is null ? null : EdgeTransportFactory.Create(edgeUrl);
-            var loggers = result.GetValue(verbose) ? new StderrLogger(result.InvocationConfiguration.Error, "agent", Microsoft.Extensions.Logging.LogLevel.Debug) : null;
+            // Warnings (edge unreachable or refusing the token at start, circuit opened, model mismatch) always reach stderr.
+            var loggers = new StderrLogger(result.InvocationConfiguration.Error, "agent", result.GetValue(verbose) ? Microsoft.Extensions.Logging.LogLevel.Debug : Microsoft.Extensions.Logging.LogLevel.Warning);
             using var telemetry = new DeviceTelemetry();
             using var export = DeviceTelemetryExport.Start("edgesplit-device");
             var slower = result.GetValue(slowdown);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeSplit.Cli;
 
 /// <summary>
-/// <c>--verbose</c>: the agent's log lines on stderr, one per event. A console logging package would pull a
+/// The agent's log lines on stderr, one per event: warnings always, everything with <c>--verbose</c>. A console logging package would pull a
 /// hosting-sized dependency graph into a phone-side CLI for one feature; this is all it needs.
 /// </summary>
 internal sealed class StderrLogger(TextWriter error, string category, LogLevel minimum) : ILogger, ILoggerProvider, ILoggerFactory

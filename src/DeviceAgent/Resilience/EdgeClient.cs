@@ -1,5 +1,6 @@
 using EdgeSplit.DeviceAgent.Edge;
 using EdgeSplit.DeviceAgent.Planning;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 
@@ -88,7 +89,15 @@ internal sealed class EdgeClient : IAsyncDisposable
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            ResilienceLog.ConnectFailed(_logger, Describe(ex));
+            if (ex is EdgeException { Status: StatusCode.Unauthenticated or StatusCode.PermissionDenied })
+            {
+                ResilienceLog.CredentialsRefused(_logger, Describe(ex));
+            }
+            else
+            {
+                ResilienceLog.ConnectFailed(_logger, Describe(ex));
+            }
+
             await _circuit.IsolateAsync();
         }
     }

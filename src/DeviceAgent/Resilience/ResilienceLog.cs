@@ -25,4 +25,7 @@ internal static partial class ResilienceLog
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Edge manifest does not match the device model: {Reason}. Treating the edge as unavailable.")]
     public static partial void Incompatible(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Edge refused this device's credentials at start ({Reason}): the device token is missing, expired, revoked or not for this edge. Running locally and probing in the background.")]
+    public static partial void CredentialsRefused(ILogger logger, string reason);
 }

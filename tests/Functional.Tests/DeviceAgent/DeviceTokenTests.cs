@@ -25,10 +25,11 @@ public sealed class DeviceTokenTests(TempDirectory temp) : IClassFixture<TempDir
             ["--EdgeSplit:Edge:IntraOpThreads=1", $"--EdgeSplit:Auth:SigningKeyFile={keyFile}", $"--EdgeSplit:Auth:RevocationFile={revoked}", "--EdgeSplit:Auth:RevocationPollSeconds=1"],
             AgentHarness.Timeout, name: "edge with tokens");
 
-        // No token in the environment: the edge refuses the device, which answers on its own.
+        // No token in the environment: the edge refuses the device, which answers on its own and says why on stderr.
         var (plainCode, plainOut, plainErr) = await CliRun.DeviceAgentAsync(cache, "embed", "--edge", edge.Address.ToString(), "--split", "3", "--json", "play something calm");
         Assert.True(plainCode == 0, plainErr);
         Assert.DoesNotContain("\"route\":\"edge\"", plainOut, StringComparison.Ordinal);
+        Assert.Contains("warn: EdgeClient: Edge refused this device's credentials at start (Unauthenticated", plainErr, StringComparison.Ordinal);
 
         // With EDGESPLIT_DEVICE_TOKEN the edge serves; once it has served five lines the token is revoked.
         var file = temp.Combine("lines.txt");
