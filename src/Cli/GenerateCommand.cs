@@ -58,6 +58,11 @@ internal static class GenerateCommand
             if (choice.Mode == SplitMode.Auto || result.GetValue(explain))
             {
                 var plan = await generator.PlanAsync(request, cancellation);
+                if (link is not null && !plan.EdgeMeasured)
+                {
+                    await result.InvocationConfiguration.Error.WriteLineAsync($"warn: {plan.Reason}");
+                }
+
                 if (choice.Mode == SplitMode.Auto)
                 {
                     cut = plan.Cut;

@@ -14,6 +14,9 @@ public sealed record GenerationPlan(int? Cut, IReadOnlyList<GenerationPlanRow> O
     /// <summary>The all-device option (always present; its cut is the decoder's stage count).</summary>
     public GenerationPlanRow Local => Options[0];
 
+    /// <summary>Whether the edge was measured (and every cut predicted); when not, <see cref="Reason"/> says why.</summary>
+    public bool EdgeMeasured => Options.Count > 1;
+
     /// <summary>A human-readable table: one line per option, the choice marked, then the reason.</summary>
     public string Explain()
     {

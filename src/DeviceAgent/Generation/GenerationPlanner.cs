@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeSplit.Inference.Decoder;
+using Grpc.Core;
 
 namespace EdgeSplit.DeviceAgent.Generation;
 
@@ -12,7 +13,7 @@ namespace EdgeSplit.DeviceAgent.Generation;
 internal static class GenerationPlanner
 {
     /// <summary>Predicts every cut and picks the fastest.</summary>
-    public static GenerationPlan Plan(GenerationCosts costs, int stages, int hidden, int promptTokens, int newTokens)
+    public static GenerationPlan Plan(GenerationCosts costs, int stages, int hidden, int promptTokens, int newTokens, string? edgeFailure = null)
     {
         ArgumentNullException.ThrowIfNull(costs);
         var rows = new List<GenerationPlanRow>();
@@ -36,7 +37,7 @@ internal static class GenerationPlanner
 
         var best = rows.MinBy(r => r.TotalMs)!;
         var reason = costs.EdgeTailDecodeMs is null
-            ? "no edge measured: everything on the device"
+            ? edgeFailure is null ? "no edge measured: everything on the device" : $"no edge measured ({edgeFailure}): everything on the device"
             : best.Cut == stages
                 ? string.Create(CultureInfo.InvariantCulture, $"local is fastest: {best.TotalMs:F1} ms predicted vs {rows.Where(r => r.Cut != stages).Min(r => r.TotalMs):F1} ms for the best split")
                 : string.Create(CultureInfo.InvariantCulture, $"cut {best.Cut} is fastest: {best.TotalMs:F1} ms predicted vs {local.TotalMs:F1} ms local");
@@ -63,9 +64,10 @@ internal static class GenerationPlanner
 
     /// <summary>
     /// Measures the edge's tail costs and the link with a probe session at cut 1: one prefill of the prompt's
-    /// embeddings and three decode steps (the fastest counts). Null when the edge cannot be reached.
+    /// embeddings and three decode steps (the fastest counts). Without costs, <c>Failure</c> says why (the edge could
+    /// not be reached or refused the session, or its link does not report the node's time).
     /// </summary>
-    public static async Task<(double PrefillMsPerToken, double DecodeMs, double RoundTripMs, double BytesPerMs)?> MeasureEdgeAsync(
+    public static async Task<((double PrefillMsPerToken, double DecodeMs, double RoundTripMs, double BytesPerMs)? Costs, string? Failure)> MeasureEdgeAsync(
         DecoderModel model, IGenerationLinkFactory edge, IReadOnlyList<int> prompt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -78,7 +80,7 @@ internal static class GenerationPlanner
             await using var link = await edge.OpenAsync(model.ModelHash, 1, SamplingOptions.Greedy, cancellationToken);
             if (link is not GrpcGenerationLink grpc)
             {
-                return null;
+                return (null, $"{link.GetType().Name} does not report the node's own time");
             }
 
             var clock = Stopwatch.StartNew();
@@ -98,11 +100,11 @@ internal static class GenerationPlanner
 
             var transfer = Math.Max(0.01, prefillWall - prefillNode - roundTrip);
             var bytesPerMs = Math.Max(1.0, 4.0 * model.Manifest.HiddenSize * ids.Length / transfer);
-            return (prefillNode / ids.Length, decodeNode, roundTrip, bytesPerMs);
+            return ((prefillNode / ids.Length, decodeNode, roundTrip, bytesPerMs), null);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ArgumentException)
         {
-            return null;
+            return (null, ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 

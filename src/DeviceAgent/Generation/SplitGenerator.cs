@@ -29,16 +29,17 @@ public sealed class SplitGenerator(DecoderModel model, IGenerationLinkFactory? e
     /// token, the round trip and the link's throughput (a probe session at cut 1: one prefill, three decode steps);
     /// then predicts local and every cut for the request's prompt and length and picks the smallest total time.
     /// The request's own cut is ignored: generate with <c>request with { Cut = plan.Cut }</c>. An edge that cannot be
-    /// reached, or one behind a link other than <see cref="GenerationLinkFactory"/>'s (whose replies carry the node's
-    /// own time), is not measured, and the plan is local with the reason saying so.
+    /// reached or refuses the session, or one behind a link other than <see cref="GenerationLinkFactory"/>'s (whose
+    /// replies carry the node's own time), is not measured: the plan is local, <see cref="GenerationPlan.EdgeMeasured"/>
+    /// is false, and the reason names the failure.
     /// </summary>
     public async Task<GenerationPlan> PlanAsync(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ValidatePrompt(request);
         var (prefill, decode) = GenerationPlanner.MeasureDevice(model, request.Prompt);
-        var edgeCosts = edge is null ? null : await GenerationPlanner.MeasureEdgeAsync(model, edge, request.Prompt, cancellationToken);
+        var (edgeCosts, edgeFailure) = edge is null ? (null, null) : await GenerationPlanner.MeasureEdgeAsync(model, edge, request.Prompt, cancellationToken);
         var costs = new GenerationCosts(prefill, decode, edgeCosts?.PrefillMsPerToken, edgeCosts?.DecodeMs, edgeCosts?.RoundTripMs ?? 0, edgeCosts?.BytesPerMs ?? 1);
-        return GenerationPlanner.Plan(costs, model.StageCount, model.Manifest.HiddenSize, request.Prompt.Count, request.MaxNewTokens);
+        return GenerationPlanner.Plan(costs, model.StageCount, model.Manifest.HiddenSize, request.Prompt.Count, request.MaxNewTokens, edgeFailure);
     }
 
     /// <summary>Generates the tokens one by one.</summary>

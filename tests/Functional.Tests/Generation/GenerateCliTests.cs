@@ -46,6 +46,20 @@ public sealed class GenerateCliTests(GenerationHarness harness) : IClassFixture<
     }
 
     [Fact]
+    public async Task Generate_AutoWithNothingAtTheEdgeAddress_WarnsAndGeneratesOnTheDevice()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "edgesplit-ft-cache");
+
+        var run = await CliRun.DeviceAgentAsync(cache, "generate", "--model", harness.ModelDirectory, "--edge", "http://127.0.0.1:1", "--split", "auto", "--max-new-tokens", "8", "--json", GenerationHarness.Prompt);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("warn: no edge measured (Unavailable: ", run.Stderr, StringComparison.Ordinal);
+        var lines = Lines(run.Stdout);
+        Assert.Equal(harness.Expected.Take(8), lines.Take(8).Select(l => l.GetProperty("token").GetInt32()));
+        Assert.All(lines.Take(8), l => Assert.Equal("local", l.GetProperty("route").GetString()));
+    }
+
+    [Fact]
     public async Task Generate_SplitOutOfRange_ExitCode2NamingTheStages()
     {
         var run = await CliRun.DeviceAgentAsync(Path.GetTempPath(), "generate", "--model", harness.ModelDirectory, "--split", "9", GenerationHarness.Prompt);

@@ -14,6 +14,7 @@ public sealed class SplitGeneratorPlanTests(GenerationHarness harness) : IClassF
         var plan = await new SplitGenerator(harness.Model).PlanAsync(harness.Request(cut: 2));
 
         Assert.Null(plan.Cut);
+        Assert.False(plan.EdgeMeasured);
         Assert.Equal(harness.Model.StageCount, Assert.Single(plan.Options).Cut);
         Assert.Equal("no edge measured: everything on the device", plan.Reason);
         Assert.EndsWith("<- chosen", plan.Explain().Split(Environment.NewLine).Single(l => l.StartsWith("local", StringComparison.Ordinal)), StringComparison.Ordinal);
@@ -28,6 +29,7 @@ public sealed class SplitGeneratorPlanTests(GenerationHarness harness) : IClassF
         var plan = await new SplitGenerator(harness.Model, link).PlanAsync(harness.Request(null));
 
         // Local, then cuts 1 .. N-1, each from measured costs: the cuts pay the measured round trip on every token.
+        Assert.True(plan.EdgeMeasured, plan.Reason);
         Assert.Equal([harness.Model.StageCount, .. Enumerable.Range(1, harness.Model.StageCount - 1)], plan.Options.Select(r => r.Cut));
         Assert.All(plan.Options, r => Assert.True(r.FirstTokenMs > 0 && r.PerTokenMs > 0 && double.IsFinite(r.TotalMs), $"cut {r.Cut}: {r}"));
         var fastest = plan.Options.MinBy(r => r.TotalMs)!;
@@ -47,7 +49,9 @@ public sealed class SplitGeneratorPlanTests(GenerationHarness harness) : IClassF
         var plan = await new SplitGenerator(harness.Model, link).PlanAsync(harness.Request(null)).WaitAsync(GenerationHarness.Timeout);
 
         Assert.Null(plan.Cut);
+        Assert.False(plan.EdgeMeasured);
         Assert.Single(plan.Options);
+        Assert.StartsWith("no edge measured (Unavailable: ", plan.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
