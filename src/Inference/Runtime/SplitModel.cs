@@ -16,13 +16,13 @@ public sealed class SplitModel : IDisposable
 {
     private readonly StageSessions _sessions;
 
-    private SplitModel(ModelSource source, PartitionManifest manifest, StageSessions sessions, WordPieceTokenizer tokenizer, ModelLoadTimings report)
+    private SplitModel(ModelSource source, PartitionManifest manifest, StageSessions sessions, WordPieceTokenizer tokenizer, ModelLoadTimings loadTimings)
     {
         Source = source;
         Manifest = manifest;
         _sessions = sessions;
         Tokenizer = tokenizer;
-        LoadTimings = report;
+        LoadTimings = loadTimings;
     }
 
     /// <summary>Where the model came from.</summary>
@@ -88,8 +88,8 @@ public sealed class SplitModel : IDisposable
             : new InferenceSession(Path.Combine(directory!, manifest.Stages[i].File), sessionOptions));
 
         var sessionsMs = Lap(clock);
-        var report = new ModelLoadTimings(cacheHit, hashMs, parseMs, partitionMs, writeMs, sessionsMs, directory);
-        return new SplitModel(source, manifest, sessions, tokenizer, report);
+        var loadTimings = new ModelLoadTimings(cacheHit, hashMs, parseMs, partitionMs, writeMs, sessionsMs, directory);
+        return new SplitModel(source, manifest, sessions, tokenizer, loadTimings);
     }
 
     /// <summary>
