@@ -9,7 +9,7 @@ namespace EdgeSplit.DeviceAgent.Planning;
 /// how long the radio's high-power tail from earlier transfers still runs (0: asleep), so a transfer is charged only the
 /// tail it adds.
 /// </summary>
-public sealed record PlanContext(
+internal sealed record PlanContext(
     int Tokens,
     int Hidden,
     IReadOnlyList<double> DeviceStageMs,
