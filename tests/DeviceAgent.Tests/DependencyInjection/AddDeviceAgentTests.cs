@@ -46,17 +46,17 @@ public sealed class AddDeviceAgentTests(AgentModelFixture fixture) : IClassFixtu
         services.AddMetrics();
         services.AddDeviceAgent().WithCompute(_ => new ScriptedDeviceCompute(fixture.Model, phone, clock));
         await using var provider = services.BuildServiceProvider();
-        using var routes = new RequestRoutes(provider.GetRequiredService<IMeterFactory>());
+        using var measurements = new DeviceMeasurements(provider.GetRequiredService<IMeterFactory>());
 
         var agent = provider.GetRequiredService<SplitAgent>();
         await agent.EmbedAsync(Text);
 
         // The agent's telemetry is on the host's meter: the one request it answered, and nothing from elsewhere.
-        Assert.Equal(["local"], routes.Routes);
+        Assert.Equal(["local"], measurements.Routes);
 
         // The container owns that meter: disposing the host ends its instruments.
-        Assert.False(routes.Completed);
+        Assert.False(measurements.Completed);
         await provider.DisposeAsync();
-        Assert.True(routes.Completed, "disposing the host should complete the agent's instruments");
+        Assert.True(measurements.Completed, "disposing the host should complete the agent's instruments");
     }
 }

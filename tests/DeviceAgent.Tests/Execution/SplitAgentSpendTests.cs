@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EdgeSplit.Cli;
 using EdgeSplit.DeviceAgent.Observability;
 
@@ -87,36 +86,16 @@ public sealed class SplitAgentSpendTests(AgentModelFixture fixture) : IClassFixt
     [Fact]
     public async Task EmbedAsync_WithTelemetry_CountsComputeEnergyAndCounterfactualByRoute()
     {
-        using var telemetry = new DeviceTelemetry();
-        var seen = new List<(string Instrument, double Value, string? Route)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == DeviceTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
-        {
-            lock (seen)
-            {
-                seen.Add((instrument.Name, value, tags.ToArray().FirstOrDefault(t => t.Key == "route").Value as string));
-            }
-        });
-        listener.Start();
+        // A meter from its own factory: the listener hears this agent only, not another test's on the same meter name.
+        using var measurements = DeviceMeasurements.OnOwnFactory();
+        using var telemetry = new DeviceTelemetry(measurements.Factory);
         await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry, compute: Slower());
 
         var result = await agent.EmbedAsync(Text);
 
-        // Other tests may publish on the same meter name: look for this request's own figures.
-        lock (seen)
-        {
-            Assert.Contains(("edgesplit.device.energy", result.Spend.Millijoules, "local"), seen);
-            Assert.Contains(("edgesplit.device.energy.local", result.Spend.LocalMillijoules, "local"), seen);
-            Assert.Contains(("edgesplit.device.compute.time", result.Spend.ComputeMs / 1000, "local"), seen);
-        }
+        var seen = measurements.All;
+        Assert.Contains(("edgesplit.device.energy", result.Spend.Millijoules, "local"), seen);
+        Assert.Contains(("edgesplit.device.energy.local", result.Spend.LocalMillijoules, "local"), seen);
+        Assert.Contains(("edgesplit.device.compute.time", result.Spend.ComputeMs / 1000, "local"), seen);
     }
 }

@@ -255,14 +255,14 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
     public async Task EmbedAsync_WithTelemetry_CountsRequestByRoute()
     {
         // A meter from its own factory: the listener hears this agent only, not another test's on the same meter name.
-        using var routes = RequestRoutes.OnOwnFactory();
-        using var telemetry = new DeviceTelemetry(routes.Factory);
+        using var measurements = DeviceMeasurements.OnOwnFactory();
+        using var telemetry = new DeviceTelemetry(measurements.Factory);
         await using var agent = new SplitAgent(fixture.Model, null, Microsoft.Extensions.Options.Options.Create(Options()), telemetry: telemetry);
 
         await agent.EmbedAsync(Text);
         await agent.EmbedAsync(Text);
 
-        Assert.Equal(["local", "local"], routes.Routes);
+        Assert.Equal(["local", "local"], measurements.Routes);
     }
 
     [Fact]
