@@ -14,6 +14,10 @@ if (args.Length > 0 && args[0] == TokenCommandLine.Verb)
 try
 {
     var app = GatewayApp.Build(args);
+
+    // Every section registered with ValidateOnStart, checked before the host starts: a bad setting is reported below
+    // as one line, not first as the host's start-failure log with its stack trace.
+    app.Services.GetService<IStartupValidator>()?.Validate();
     await app.RunAsync();
     return 0;
 }
@@ -21,6 +25,16 @@ catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationE
 {
     // A configuration the node refuses to run with (e.g. open on a public address): one line, exit 1, no core dump.
     await Console.Error.WriteLineAsync($"error: {ex.Message}");
+    return 1;
+}
+catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+{
+    // Several sections invalid at once: one line each.
+    foreach (var inner in ex.InnerExceptions)
+    {
+        await Console.Error.WriteLineAsync($"error: {inner.Message}");
+    }
+
     return 1;
 }
 
