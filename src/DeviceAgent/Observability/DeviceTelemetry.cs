@@ -53,10 +53,8 @@ public sealed class DeviceTelemetry : IDisposable
         _requests = _meter.CreateCounter<long>("edgesplit.device.requests", "{request}", "Answered requests by route (edge, local, fallback)");
         _cut = _meter.CreateHistogram("edgesplit.device.cut", "{stage}", "Cut chosen: stages [0,k) ran on the device",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 7, 8] });
-        _actual = _meter.CreateHistogram("edgesplit.device.latency", "s", "Actual end-to-end latency",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
-        _predicted = _meter.CreateHistogram("edgesplit.device.latency.predicted", "s", "Latency the planner predicted for the chosen cut",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
+        _actual = _meter.CreateHistogram("edgesplit.device.latency", "s", "Actual end-to-end latency", advice: HistogramBuckets.Seconds);
+        _predicted = _meter.CreateHistogram("edgesplit.device.latency.predicted", "s", "Latency the planner predicted for the chosen cut", advice: HistogramBuckets.Seconds);
         _bytesSent = _meter.CreateCounter<long>("edgesplit.device.bytes_sent", "By", "Activation bytes sent to the edge, by route");
         _bytesReceived = _meter.CreateCounter<long>("edgesplit.device.bytes_received", "By", "Reply bytes received from the edge, by route");
         _computeTime = _meter.CreateCounter<double>("edgesplit.device.compute.time", "s", "Device compute spent: heads, full local runs and local tails (cancelled ones up to their cancellation), by route");

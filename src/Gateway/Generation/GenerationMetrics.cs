@@ -19,10 +19,8 @@ internal sealed class GenerationMetrics
     {
         var meter = meterFactory.Create(EdgeMetrics.MeterName);
         _tokens = meter.CreateCounter<long>("edgesplit.generation.tokens", "{token}", "Tokens generated (prefill and decode); its rate is tokens/s");
-        _timePerToken = meter.CreateHistogram("edgesplit.generation.time_per_output_token", "s", "Node time from a decode row's receipt to its token",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
-        _batchSessions = meter.CreateHistogram("edgesplit.generation.batch.sessions", "{session}", "Sessions per decode run",
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = HistogramBuckets.Counts });
+        _timePerToken = meter.CreateHistogram("edgesplit.generation.time_per_output_token", "s", "Node time from a decode row's receipt to its token", advice: HistogramBuckets.Seconds);
+        _batchSessions = meter.CreateHistogram("edgesplit.generation.batch.sessions", "{session}", "Sessions per decode run", advice: HistogramBuckets.Counts);
         _refused = meter.CreateCounter<long>("edgesplit.generation.refused", "{session}", "Sessions refused, by reason");
         meter.CreateObservableGauge("edgesplit.generation.sessions", () => _sessions(), "{session}", "Open generation sessions");
         meter.CreateObservableGauge("edgesplit.generation.kv.used", () => _kvBytes(), "By", "KV-cache bytes in use");

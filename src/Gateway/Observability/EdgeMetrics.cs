@@ -32,12 +32,10 @@ public sealed class EdgeMetrics : IDisposable
     public EdgeMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds };
-        _duration = _meter.CreateHistogram("edgesplit.edge.request.duration", "s", "Time from arrival to reply, per request", advice: seconds);
-        _queue = _meter.CreateHistogram("edgesplit.edge.queue.duration", "s", "Time a request waited for its batch to start", advice: seconds);
-        _compute = _meter.CreateHistogram("edgesplit.edge.compute.duration", "s", "ONNX Runtime time of the batch a request ran in", advice: seconds);
-        _batchRows = _meter.CreateHistogram("edgesplit.edge.batch.rows", "{row}", "Rows per executed micro-batch",
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = HistogramBuckets.Counts });
+        _duration = _meter.CreateHistogram("edgesplit.edge.request.duration", "s", "Time from arrival to reply, per request", advice: HistogramBuckets.Seconds);
+        _queue = _meter.CreateHistogram("edgesplit.edge.queue.duration", "s", "Time a request waited for its batch to start", advice: HistogramBuckets.Seconds);
+        _compute = _meter.CreateHistogram("edgesplit.edge.compute.duration", "s", "ONNX Runtime time of the batch a request ran in", advice: HistogramBuckets.Seconds);
+        _batchRows = _meter.CreateHistogram("edgesplit.edge.batch.rows", "{row}", "Rows per executed micro-batch", advice: HistogramBuckets.Counts);
         _rejected = _meter.CreateCounter<long>("edgesplit.edge.rejected", "{request}", "Requests refused because the queue was full");
         _expired = _meter.CreateCounter<long>("edgesplit.edge.expired", "{request}", "Requests dropped because their deadline passed before compute");
         _invalid = _meter.CreateCounter<long>("edgesplit.edge.invalid", "{request}", "Requests refused as malformed or for another model");

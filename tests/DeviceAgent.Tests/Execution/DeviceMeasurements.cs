@@ -11,6 +11,7 @@ namespace EdgeSplit.DeviceAgent.Tests.Execution;
 internal sealed class DeviceMeasurements : IDisposable
 {
     private readonly List<(string Instrument, double Value, string? Route)> _measurements = [];
+    private readonly Dictionary<string, IReadOnlyList<double>?> _buckets = [];
     private readonly MeterListener _listener;
     private readonly ServiceProvider? _metrics;
     private int _completed;
@@ -24,6 +25,14 @@ internal sealed class DeviceMeasurements : IDisposable
             {
                 if (instrument.Meter.Scope == factory && instrument.Meter.Name == DeviceTelemetry.Name)
                 {
+                    if (instrument is Histogram<double> histogram)
+                    {
+                        lock (_buckets)
+                        {
+                            _buckets[histogram.Name] = histogram.Advice?.HistogramBucketBoundaries;
+                        }
+                    }
+
                     listener.EnableMeasurementEvents(instrument);
                 }
             },
@@ -54,6 +63,18 @@ internal sealed class DeviceMeasurements : IDisposable
 
     /// <summary>Routes of the requests counted so far (<c>edgesplit.device.requests</c>), in order.</summary>
     public string[] Routes => [.. All.Where(m => m.Instrument == "edgesplit.device.requests").Select(m => m.Route ?? "(no route)")];
+
+    /// <summary>Bucket boundaries each <c>double</c> histogram of the meter advises (null: none), by instrument name.</summary>
+    public Dictionary<string, IReadOnlyList<double>?> HistogramBuckets
+    {
+        get
+        {
+            lock (_buckets)
+            {
+                return new(_buckets);
+            }
+        }
+    }
 
     /// <summary>Whether any of the meter's instruments has been completed.</summary>
     public bool Completed => Volatile.Read(ref _completed) > 0;

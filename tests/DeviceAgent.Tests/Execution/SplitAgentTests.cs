@@ -263,6 +263,11 @@ public sealed class SplitAgentTests(AgentModelFixture fixture) : IClassFixture<A
         await agent.EmbedAsync(Text);
 
         Assert.Equal(["local", "local"], measurements.Routes);
+
+        // The phone's latency histograms use the edge's buckets, so a dashboard can set them side by side.
+        var buckets = measurements.HistogramBuckets;
+        Assert.Equal(["edgesplit.device.latency", "edgesplit.device.latency.predicted"], buckets.Keys.Order());
+        Assert.All(buckets.Values, b => Assert.Equal(Contracts.Telemetry.HistogramBuckets.Seconds.HistogramBucketBoundaries, b));
     }
 
     [Fact]

@@ -20,6 +20,8 @@ public sealed class MetricsTests
         Assert.Contains("edgesplit_edge_batch_rows_bucket", text);
         Assert.Contains("edgesplit_edge_queue_depth", text);
         Assert.Contains("reason=\"failed_precondition\"", text);
+        Assert.Equal(Boundaries(Contracts.Telemetry.HistogramBuckets.Seconds.HistogramBucketBoundaries), BucketBounds(text, "edgesplit_edge_request_duration_seconds_bucket"));
+        Assert.Equal(Boundaries(Contracts.Telemetry.HistogramBuckets.Counts.HistogramBucketBoundaries), BucketBounds(text, "edgesplit_edge_batch_rows_bucket"));
     }
 
     [Fact]
@@ -69,6 +71,18 @@ public sealed class MetricsTests
 
         Assert.Equal(trace, span.TraceId);
         Assert.Equal(parent, span.ParentSpanId);
+    }
+
+    private static string[] Boundaries<T>(IReadOnlyList<T>? boundaries)
+        where T : struct =>
+        [.. boundaries!.Select(b => FormattableString.Invariant($"{b}")), "+Inf"];
+
+    /// <summary>The <c>le</c> bounds of the first series of <paramref name="bucket"/> in a Prometheus scrape, in order.</summary>
+    private static string[] BucketBounds(string scrape, string bucket)
+    {
+        var lines = scrape.Split('\n').Where(l => l.StartsWith(bucket + "{", StringComparison.Ordinal)).ToArray();
+        var series = lines[0][..lines[0].IndexOf(",le=", StringComparison.Ordinal)];
+        return [.. lines.Where(l => l.StartsWith(series + ",le=", StringComparison.Ordinal)).Select(l => l[(series.Length + 5)..l.IndexOf("\"}", StringComparison.Ordinal)])];
     }
 
     internal static async Task<string> ScrapeUntilAsync(HttpClient http, string needle)
