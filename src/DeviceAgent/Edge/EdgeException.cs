@@ -5,6 +5,7 @@ namespace EdgeSplit.DeviceAgent.Edge;
 /// <summary>An edge call failed; <see cref="Status"/> is the gRPC status and <see cref="RetryAfter"/> the node's hint, if any.</summary>
 public sealed class EdgeException : Exception
 {
+    /// <summary>Creates the exception from the call's gRPC status, a message naming the problem, the node's retry hint and the cause.</summary>
     public EdgeException(StatusCode status, string message, TimeSpan? retryAfter = null, Exception? inner = null)
         : base(message, inner)
     {

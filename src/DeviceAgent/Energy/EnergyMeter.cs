@@ -16,6 +16,7 @@ public sealed class EnergyMeter
     private readonly Lock _lock = new();
     private double _tailEndsMs = double.NegativeInfinity;
 
+    /// <summary>A meter for one device with these power figures; <paramref name="time"/> times the radio's tail.</summary>
     public EnergyMeter(PowerModel power, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(power);

@@ -8,8 +8,16 @@ public enum EncodingPolicy
     /// when it does) stays within the precision budget (<see cref="PlannerOptions.PrecisionBudgetMs"/>).
     /// </summary>
     Auto,
+
+    /// <summary>Always float32: exact, 4 bytes per element.</summary>
     F32,
+
+    /// <summary>Always float16: 2 bytes per element.</summary>
     F16,
+
+    /// <summary>Always int8 with per-token scales and exact outliers: 1 byte per element.</summary>
     I8,
+
+    /// <summary>Always int4 with per-token scales and exact outliers: half a byte per element.</summary>
     I4,
 }

@@ -3,6 +3,7 @@ namespace EdgeSplit.DeviceAgent.Resilience;
 /// <summary>Why an edge call produced no answer.</summary>
 public enum EdgeFailureKind
 {
+    /// <summary>No failure: the edge answered.</summary>
     None,
 
     /// <summary>Connection refused or reset, UNAVAILABLE, stream died.</summary>
