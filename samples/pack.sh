@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Packs the device library and its dependencies into artifacts/packages, builds samples/EmbedSample from those
 # packages only, and fails if its dependency closure holds a tooling package (ScottPlot, Spectre.Console, HdrHistogram).
+# Then publishes the sample trimmed and self-contained, as a phone build trims it (samples/EmbedSample/bin/trimmed):
+# one trim or AOT warning from any package fails it (the sample treats warnings as errors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$PWD/artifacts/packages"
@@ -15,3 +17,7 @@ if grep -Eiq 'ScottPlot|Spectre\.Console|HdrHistogram' <<<"$closure"; then
   echo "error: the sample's dependency closure holds a tooling package" >&2
   exit 1
 fi
+rid="$(dotnet --info | awk '/^ *RID:/ {print $2; exit}')"
+dotnet publish samples/EmbedSample -c Release -r "$rid" --self-contained -p:PublishTrimmed=true \
+  -o samples/EmbedSample/bin/trimmed -v q --nologo
+echo "trimmed sample ($rid): $(du -sh samples/EmbedSample/bin/trimmed | cut -f1) in samples/EmbedSample/bin/trimmed"

@@ -15,6 +15,9 @@ await using var provider = services.BuildServiceProvider();
 var agent = provider.GetRequiredService<SplitAgent>();
 var local = await agent.EmbedAsync(Text, cut: agent.StageCount); // cut = stage count: all-local
 var auto = await agent.EmbedAsync(Text);                          // no cut given: --split auto
-var cosine = local.Embedding.Zip(auto.Embedding, (a, b) => a * b).Sum();
+var split = await agent.EmbedAsync(Text, cut: 3);                 // --split 3: stages [0,3) here, the rest on the edge
 Console.WriteLine($"local: {local.Embedding.Length} floats in {local.ActualMs:F1} ms");
-Console.WriteLine($"auto:  route {auto.RouteName}, cut {auto.Cut}, {auto.ActualMs:F1} ms, cosine to local {cosine:F4}");
+foreach (var (name, r) in new[] { ("auto", auto), ("cut 3", split) })
+{
+    Console.WriteLine($"{name}: route {r.RouteName}, cut {r.Cut}, {r.ActualMs:F1} ms, cosine to local {local.Embedding.Zip(r.Embedding, (a, b) => a * b).Sum():F4}");
+}

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using EdgeSplit.DeviceAgent.Execution;
 
 namespace EdgeSplit.DeviceAgent.Planning;
 
@@ -7,6 +9,7 @@ namespace EdgeSplit.DeviceAgent.Planning;
 /// no observation has arrived for <see cref="StaleAfter"/> it decays toward its "unknown" prior with
 /// half-life <see cref="StaleHalfLife"/>, so a link measured long ago is not trusted as if it were now.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = OptionsTrimming.ValidatedBySourceGenerator)]
 public sealed class EstimatorOptions
 {
     /// <summary>Weight of a new observation. Default 0.3 (about the last 5 observations matter).</summary>

@@ -1,9 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using EdgeSplit.DeviceAgent.Execution;
+using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.DeviceAgent.Planning;
 
 /// <summary>How the split planner chooses the cut and the encoding.</summary>
-public sealed class PlannerOptions
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = OptionsTrimming.ValidatedBySourceGenerator)]
+public sealed class PlannerOptions : IValidatableObject
 {
     /// <summary>What to minimise. Default <see cref="PlanObjective.Latency"/>.</summary>
     public PlanObjective Objective { get; set; } = PlanObjective.Latency;
@@ -64,5 +68,15 @@ public sealed class PlannerOptions
 
     /// <summary>Power figures of the energy objective.</summary>
     [Required]
+    [ValidateObjectMembers]
     public PowerModel Power { get; set; } = new();
+
+    /// <inheritdoc />
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (MinDeviceStages == 0 && !AllowTokenIds)
+        {
+            yield return new ValidationResult($"0 sends raw token ids: set {nameof(AllowTokenIds)} to true to allow it.", [nameof(MinDeviceStages)]);
+        }
+    }
 }

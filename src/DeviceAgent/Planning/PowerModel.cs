@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using EdgeSplit.DeviceAgent.Energy;
+using Microsoft.Extensions.Options;
 
 namespace EdgeSplit.DeviceAgent.Planning;
 
@@ -23,6 +24,7 @@ public sealed class PowerModel
     /// <see cref="RadioPower.Named"/> gives the other presets ("wifi", "5g", "lte", "3g", "none").
     /// </summary>
     [Required]
+    [ValidateObjectMembers]
     public RadioPower Radio { get; set; } = RadioPower.Wifi;
 
     /// <summary>

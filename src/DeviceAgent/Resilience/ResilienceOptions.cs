@@ -1,9 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using EdgeSplit.DeviceAgent.Execution;
 
 namespace EdgeSplit.DeviceAgent.Resilience;
 
 /// <summary>Deadline, circuit breaker, probing and hedging of edge calls.</summary>
-public sealed class ResilienceOptions
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = OptionsTrimming.ValidatedBySourceGenerator)]
+public sealed class ResilienceOptions : IValidatableObject
 {
     /// <summary>Latency budget of one request; the edge call's deadline is what is left of it after the device stages. Default 2 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
@@ -84,4 +87,13 @@ public sealed class ResilienceOptions
     /// </summary>
     [Range(1.0, 10_000.0)]
     public double StallToleranceMs { get; set; } = 20;
+
+    /// <inheritdoc />
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (ProbeMaxDelay < ProbeInitialDelay)
+        {
+            yield return new ValidationResult($"must not be shorter than {nameof(ProbeInitialDelay)}.", [nameof(ProbeMaxDelay)]);
+        }
+    }
 }

@@ -32,6 +32,6 @@ public sealed record DecoderModelInfo
     public static DecoderModelInfo? TryLoad(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        return File.Exists(path) ? JsonSerializer.Deserialize<DecoderModelInfo>(File.ReadAllText(path), ManifestJson.Options) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), ManifestJsonContext.Default.DecoderModelInfo) : null;
     }
 }

@@ -34,8 +34,8 @@ public sealed class DeviceAgentOptionsValidatorTests
 
         var result = new DeviceAgentOptionsValidator().Validate(null, options);
 
-        Assert.Contains("DeviceAgent.Resilience.HedgeSlack", result.FailureMessage);
-        Assert.Contains("DeviceAgent.Planner.Power.IdleWaitWatts", result.FailureMessage);
+        Assert.Contains("DeviceAgentOptions.Resilience.HedgeSlack", result.FailureMessage);
+        Assert.Contains("DeviceAgentOptions.Planner.Power.IdleWaitWatts", result.FailureMessage);
     }
 
     [Fact]
@@ -47,8 +47,34 @@ public sealed class DeviceAgentOptionsValidatorTests
 
         var result = new DeviceAgentOptionsValidator().Validate(null, options);
 
-        Assert.Contains("DeviceAgent.Resilience.StallToleranceMs", result.FailureMessage);
-        Assert.Contains("DeviceAgent.Planner.PrecisionBudgetFraction", result.FailureMessage);
+        Assert.Contains("DeviceAgentOptions.Resilience.StallToleranceMs", result.FailureMessage);
+        Assert.Contains("DeviceAgentOptions.Planner.PrecisionBudgetFraction", result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_EverySectionAndRuleBroken_ReportsEachOnceByItsPath()
+    {
+        // The generated validator walks every nested section: the radio three levels down, a TimeSpan range, and
+        // each section's cross-field rule.
+        var options = new DeviceAgentOptions { ProfileLengths = [2, 8] };
+        options.Planner.MinDeviceStages = 0;
+        options.Planner.Power.Radio = options.Planner.Power.Radio with { TailSeconds = -2 };
+        options.Estimators.Alpha = 2;
+        options.Resilience.LatencyBudget = TimeSpan.FromHours(5);
+        options.Resilience.ProbeMaxDelay = TimeSpan.FromMilliseconds(1);
+
+        var result = new DeviceAgentOptionsValidator().Validate(null, options);
+
+        Assert.Equal(
+            [
+                "Alpha: The field DeviceAgentOptions.Estimators.Alpha must be between 0.01 and 1.",
+                "LatencyBudget: The field DeviceAgentOptions.Resilience.LatencyBudget must be between 00:00:00.0100000 and 00:10:00.",
+                "MinDeviceStages: 0 sends raw token ids: set AllowTokenIds to true to allow it.",
+                "ProbeMaxDelay: must not be shorter than ProbeInitialDelay.",
+                "ProfileLengths: every length must be at least 3 tokens ([CLS], one token, [SEP]).",
+                "TailSeconds: The field DeviceAgentOptions.Planner.Power.Radio.TailSeconds must be between 0 and 3600.",
+            ],
+            result.Failures!.Order(StringComparer.Ordinal));
     }
 
     [Fact]

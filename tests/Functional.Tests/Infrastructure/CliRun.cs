@@ -12,13 +12,19 @@ internal static class CliRun
     /// <summary>Runs <paramref name="dll"/> with extra environment variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // A .dll runs on the shared runtime (dotnet app.dll); anything else is a self-contained executable.
+        var managed = dll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(managed ? "dotnet" : dll)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
+        if (managed)
+        {
+            start.ArgumentList.Add(dll);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
