@@ -3,9 +3,9 @@ namespace EdgeSplit.Functional.Tests.Cli;
 /// <summary>
 /// samples/EmbedSample as an app team would run it: built by samples/pack.sh from the packed EdgeSplit.DeviceAgent and
 /// EdgeSplit.Contracts packages only (CI runs pack.sh before the tests), embedding one sentence on the device, as the
-/// planner chooses and at a fixed cut through a real edge process. Once on the shared runtime, once as pack.sh
-/// publishes it trimmed and self-contained, the way a phone build trims an app: the manifest, the options, gRPC and
-/// protobuf must all work without the reflection trimming removes.
+/// planner chooses and at a fixed cut through a real edge process. On the shared runtime, trimmed and self-contained
+/// (as an Android build trims an app) and compiled with NativeAOT (as iOS needs ahead-of-time code): the manifest,
+/// the options, ONNX Runtime, gRPC and protobuf must all work without the reflection trimming removes.
 /// </summary>
 [Collection(AgentProcesses.Name)]
 public sealed partial class EmbedSampleTests(TempDirectory temp) : IClassFixture<TempDirectory>
@@ -13,6 +13,7 @@ public sealed partial class EmbedSampleTests(TempDirectory temp) : IClassFixture
     [Theory]
     [InlineData("Release/net10.0/EmbedSample.dll")]
     [InlineData("trimmed/EmbedSample")]
+    [InlineData("aot/EmbedSample")]
     public async Task EmbedSample_FromThePackedPackages_EmbedsLocallyAndThroughAnEdgeTheSameVector(string build)
     {
         var sample = Path.Combine(RepoPaths.Root, "samples", "EmbedSample", "bin", build);
