@@ -42,5 +42,4 @@ public sealed class DeviceAgentOptions : IValidatableObject
             yield return new ValidationResult("every length must be at least 3 tokens ([CLS], one token, [SEP]).", [nameof(ProfileLengths)]);
         }
     }
-
 }
