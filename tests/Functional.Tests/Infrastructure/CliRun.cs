@@ -1,20 +1,20 @@
 namespace EdgeSplit.Functional.Tests.Infrastructure;
 
-/// <summary>Runs a built .NET executable as a real child process and captures its output.</summary>
+/// <summary>Runs a built .NET program as a real child process and captures its output.</summary>
 internal static class CliRun
 {
     public static async Task<(int ExitCode, string Stdout, string Stderr)> DeviceAgentAsync(string cacheDirectory, params string[] args) =>
         await RunAsync(RepoPaths.CliDll, cacheDirectory, args);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args) =>
-        await RunAsync(dll, cacheDirectory, args, new Dictionary<string, string>());
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string cacheDirectory, IEnumerable<string> args) =>
+        await RunAsync(program, cacheDirectory, args, new Dictionary<string, string>());
 
-    /// <summary>Runs <paramref name="dll"/> with extra environment variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string dll, string cacheDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Runs <paramref name="program"/> (a .dll on the shared runtime, or a self-contained executable) with extra environment variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string cacheDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         // A .dll runs on the shared runtime (dotnet app.dll); anything else is a self-contained executable.
-        var managed = dll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var start = new ProcessStartInfo(managed ? "dotnet" : dll)
+        var managed = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(managed ? "dotnet" : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -22,7 +22,7 @@ internal static class CliRun
         };
         if (managed)
         {
-            start.ArgumentList.Add(dll);
+            start.ArgumentList.Add(program);
         }
 
         foreach (var arg in args)
@@ -48,7 +48,7 @@ internal static class CliRun
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish in 3 minutes.");
+            throw new TimeoutException($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish in 3 minutes.");
         }
 
         return (process.ExitCode, await stdout, await stderr);
